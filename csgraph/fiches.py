@@ -1,0 +1,428 @@
+"""Read SENACS action fiches, in all three layouts found on the site, into Fiche records.
+
+- detailed layout: `Actions "TITLE"`, section headings in capitals, fields as `- LABEL` lines;
+- listing layout: a page header, maybe a pipe table indexing the page, then `Actions` alone
+  and the title on the next line, the same `- LABEL` fields without section headings;
+- questionnaire layout (older fiches): bare labels, `•` bullets and question labels.
+
+Only known labels open a field, so free text may hold `- ` bullet lines. Every non-empty
+line lands in a field, is part of the form itself (title, label, heading), or is named in a
+Notice: nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from csgraph.departements import split_structure
+from csgraph.errors import InputError
+from csgraph.model import Fiche, Notice, Source
+from csgraph.money import read_money
+from csgraph.reading import InputFile, LineReader, find_input_files
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """A field of the fiche form: its record name, how values are written, and its labels."""
+
+    name: str
+    kind: str  # "list": one value per line; "single": one value; "text": free text
+    labels: tuple[str, ...] = ()  # written `- LABEL` (detailed and listing layouts)
+    bare: tuple[str, ...] = ()  # written alone on a line (questionnaire layout)
+    questions: tuple[str, ...] = ()  # question labels, matched on their beginning
+
+
+FIELDS = (
+    FieldSpec("status", "single", ("Statut de l'action",)),
+    FieldSpec("end_reason", "text", ("Raisons pour lesquelles l'action est terminée",)),
+    FieldSpec("dimension", "single", ("Dimension",)),
+    FieldSpec(
+        "keywords",
+        "list",
+        ("Mots clés associés à l'action", "Mots clés associés à l'actions"),
+        bare=("Mots clés associés à l'actions", "Mots clés associés à l'action"),
+    ),
+    FieldSpec("summary", "text", ("Résumé",)),
+    FieldSpec("structure", "single", ("Structure organisatrice",), bare=("Structure organisatrice",)),
+    FieldSpec("published_by", "single", ("Publié par",), bare=("Publié par",)),
+    FieldSpec("themes", "list", ("Thèmes",), bare=("Thèmes",)),
+    FieldSpec("initiatives", "list", ("Qui est à l'initiative de l'action ?",)),
+    FieldSpec("initiative_detail", "text", ("Précision ( si autre )",)),
+    FieldSpec(
+        "experience",
+        "text",
+        ("Description de l'expérience, ses objectifs, ses acteurs et ses différentes phases.",),
+    ),
+    FieldSpec("territories", "list", ("Territoire concerné",)),
+    FieldSpec("publics", "list", ("Public",)),
+    FieldSpec("partners", "list", ("Avec qui cette action a-t-elle été menée ?",)),
+    FieldSpec("description", "text", ("Description générale",), bare=("Description générale",)),
+    FieldSpec("resources", "text", ("Ressources financières mobilisées pour cette action",)),
+    FieldSpec("people", "text", ("Nombre de personnes mobilisés pour cette action",)),
+    FieldSpec("result_territory", "text", ("Résultat sur le territoire",)),
+    FieldSpec("result_centre", "text", ("Résultat pour le centre social",)),
+    FieldSpec("result_inhabitants", "text", ("Résultat pour les habitants",)),
+    FieldSpec(
+        "limits",
+        "text",
+        ("Suite de l'action : Limites",),
+        questions=("Quelles sont les limites de cette expérience",),
+    ),
+    FieldSpec("perspectives", "text", ("Suite de l'action : Perspectives",)),
+    FieldSpec(
+        "diagnosis",
+        "text",
+        questions=("Quels furent les éléments de diagnostic à l'origine de l'expérience",),
+    ),
+    FieldSpec("impacts", "text", questions=("Quels sont les impacts ou effets positifs produits",)),
+    FieldSpec(
+        "success_factors", "text", questions=("Quels furent les facteurs de réussite de cette expérience",)
+    ),
+    FieldSpec("files", "list", ("Fichier(s) associé(s)",), bare=("Fichier(s) associé(s)",)),
+)
+LIST_FIELDS = tuple(spec.name for spec in FIELDS if spec.kind == "list")
+TEXT_FIELDS = tuple(spec.name for spec in FIELDS if spec.kind == "text")
+REPEATABLE = {"territories"}  # the form prints `Territoire concerné` twice
+
+HEADINGS = (
+    "DESCRIPTION DE L'ACTION",
+    "RAISON D'ETRE DE L' ACTION",
+    "METHODOLOGIE DE L' ACTION",
+    "AUTO-EVALUATION DE L'ACTION",
+    "FICHIERS ASSOCIES",
+)
+PAGE_HEADER = "Les actions des centres sociaux"
+PARTNER_SUBHEADING = "Partenaires d'action:"
+TITLE_LINE = re.compile(r'Actions\s+"(.*)"\s*$')
+
+
+def label_key(text: str) -> str:
+    """Compare labels as people read them: case, spacing and apostrophe style do not matter."""
+    text = unicodedata.normalize("NFC", text).replace("’", "'").replace("‘", "'")
+    return " ".join(text.split()).casefold()
+
+
+DASHED = {label_key(label): spec for spec in FIELDS for label in spec.labels}
+BARE = {label_key(label): spec for spec in FIELDS for label in spec.bare}
+QUESTIONS = tuple((label_key(question), spec) for spec in FIELDS for question in spec.questions)
+HEADING_KEYS = {label_key(heading) for heading in HEADINGS}
+GLUED_TAILS = tuple(sorted(DASHED, key=len, reverse=True))
+
+
+def unquote_title(text: str) -> str:
+    """`""LIENS à la MAISON""` is `LIENS à la MAISON`: strip quote pairs around the whole title."""
+    text = text.strip()
+    while len(text) >= 2 and text[0] == text[-1] == '"':
+        text = text[1:-1].strip()
+    return text
+
+
+def list_value(text: str) -> str | None:
+    """The value of a list line (`- Caf`, `  • Caf`, `Caf`); None for the empty `-` placeholder."""
+    value = text.strip()
+    if value.startswith(("•", "-")):
+        value = value[1:]
+    value = value.strip()
+    return value or None
+
+
+@dataclass
+class Line:
+    """What one input line is, once classified."""
+
+    kind: str  # page, title, title-next, heading, label, text
+    text: str
+    spec: FieldSpec | None = None
+    questionnaire: bool = False
+    glued_text: str | None = None  # text before a label glued to the end of the line
+
+
+def classify(text: str) -> Line:
+    stripped = text.strip()
+    key = label_key(stripped)
+    if key == label_key(PAGE_HEADER):
+        return Line("page", stripped)
+    title = TITLE_LINE.match(stripped)
+    if title:
+        return Line("title", unquote_title(title.group(1)))
+    if stripped == "Actions":
+        return Line("title-next", stripped)
+    if key in HEADING_KEYS:
+        return Line("heading", stripped)
+    if stripped.startswith("-"):
+        spec = DASHED.get(label_key(stripped[1:]))
+        if spec:
+            return Line("label", stripped, spec)
+    if key in BARE:
+        return Line("label", stripped, BARE[key], questionnaire=True)
+    question_key = key.lstrip("-• ")
+    for prefix, spec in QUESTIONS:
+        if question_key.startswith(prefix):
+            return Line("label", stripped, spec, questionnaire=True)
+    return glued_label(text) or Line("text", text)
+
+
+def glued_label(text: str) -> Line | None:
+    """`…intra familiale- Territoire concerné`: the export lost the line break before a label."""
+    stripped = text.rstrip()
+    key = label_key(stripped)
+    if "-" not in stripped or not key.endswith(GLUED_TAILS):
+        return None
+    for tail in GLUED_TAILS:
+        if key.endswith(tail):
+            head = key[: -len(tail)].rstrip()
+            if head.endswith("-") and head[:-1].strip():
+                cut = stripped.rfind("-", 0, len(stripped) - len(tail) + 1)
+                before = stripped[:cut].rstrip()
+                if before:
+                    return Line("label", stripped[cut:], DASHED[tail], glued_text=before)
+    return None
+
+
+def index_row(text: str) -> list[str] | None:
+    """Cells of a pipe-table row (`Nom | Département | Année |`), or None."""
+    if text.count("|") < 2:
+        return None
+    return [cell.strip() for cell in text.strip().strip("|").split("|")]
+
+
+@dataclass
+class FicheBuilder:
+    """A fiche being read; becomes a frozen Fiche when the next one starts or the file ends."""
+
+    source: Source
+    layout: str
+    title: str | None
+    values: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    text_lines: dict[str, list[str]] = field(default_factory=dict)
+    field_lines: dict[str, int] = field(default_factory=dict)
+    text_start: dict[str, int] = field(default_factory=dict)
+    last_line_was_form: bool = True
+
+
+class FicheParser:
+    """A line-at-a-time state machine over one file; memory holds one fiche at most."""
+
+    def __init__(self, file: str, notices: list[Notice]) -> None:
+        self.file = file
+        self.notices = notices
+        self.current: FicheBuilder | None = None
+        self.field: FieldSpec | None = None
+        self.awaiting_title: int | None = None
+        self.in_preamble = False
+        self.years: dict[str, int] = {}
+
+    def notice(self, line: int, message: str) -> None:
+        self.notices.append(Notice(self.file, line, message))
+
+    def feed(self, number: int, text: str) -> Iterator[Fiche]:
+        if not text.strip():
+            if self.current and self.field and self.field.kind == "text":
+                self.current.text_lines.setdefault(self.field.name, []).append("")
+            return
+        line = classify(text)
+        if self.awaiting_title is not None:
+            yield from self._title_after_actions(number, text, line)
+            return
+        if line.kind == "page":
+            self.in_preamble = True
+            self._mark_form()
+        elif line.kind == "title":
+            yield from self._start(number, "detailed", line.text or None)
+        elif line.kind == "title-next":
+            self.awaiting_title = number
+            self._mark_form()
+        elif line.kind == "heading":
+            self.in_preamble = False
+            self.field = None
+            self._mark_form()
+        elif line.kind == "label":
+            if line.glued_text is not None:
+                self._text(number, line.glued_text)
+            yield from self._open_field(number, line)
+        else:
+            self._text(number, line.text)
+
+    def close(self, cut_off: bool) -> Iterator[Fiche]:
+        if self.awaiting_title is not None:
+            self.notice(self.awaiting_title, "`Actions` with no title after it at the end of the file")
+        if self.current:
+            truncated = cut_off and not self.current.last_line_was_form
+            if truncated:
+                self.notice(
+                    self.current.source.line, "the file ends in the middle of this fiche; kept what is there"
+                )
+            yield self._finish(truncated)
+
+    def _mark_form(self) -> None:
+        if self.current:
+            self.current.last_line_was_form = True
+
+    def _title_after_actions(self, number: int, text: str, line: Line) -> Iterator[Fiche]:
+        started = self.awaiting_title or number
+        self.awaiting_title = None
+        if line.kind == "text":
+            yield from self._start(started, "listing", unquote_title(line.text) or None)
+            self.current.last_line_was_form = False  # type: ignore[union-attr]
+            return
+        yield from self._start(started, "listing", None)
+        self.notice(started, "`Actions` is not followed by a title; fiche read without one")
+        yield from self.feed(number, text)
+
+    def _start(self, number: int, layout: str, title: str | None) -> Iterator[Fiche]:
+        if self.current:
+            yield self._finish(False)
+        self.current = FicheBuilder(Source(self.file, number), layout, title)
+        self.field = None
+        self.in_preamble = False
+        if title is None and layout != "listing":
+            self.notice(number, "fiche without a title")
+
+    def _open_field(self, number: int, line: Line) -> Iterator[Fiche]:
+        spec = line.spec
+        assert spec is not None
+        self.in_preamble = False
+        if self.current is None:
+            self.notice(number, "fields before any title: read as a fiche without a title")
+            yield from self._start(number, "questionnaire" if line.questionnaire else "detailed", None)
+        elif spec.name in self.current.field_lines and spec.name not in REPEATABLE:
+            if line.questionnaire:
+                self.notice(number, f"`{line.text}` again: a new fiche without a title starts here")
+                yield from self._start(number, "questionnaire", None)
+            else:
+                self.notice(number, f"`{line.text}` appears twice in this fiche; values kept together")
+        current = self.current
+        assert current is not None
+        if line.questionnaire:
+            current.layout = "questionnaire"
+        current.field_lines.setdefault(spec.name, number)
+        current.last_line_was_form = True
+        self.field = spec
+
+    def _text(self, number: int, text: str) -> None:
+        current = self.current
+        if current is None:
+            self._outside_fiche(number, text)
+            return
+        current.last_line_was_form = False
+        spec = self.field
+        if spec is None:
+            self.notice(number, f"text outside any field, kept here only: {text.strip()}")
+            return
+        if spec.kind == "text":
+            current.text_start.setdefault(spec.name, number)
+            current.text_lines.setdefault(spec.name, []).append(text.rstrip())
+            return
+        if spec.name == "partners" and label_key(text) == label_key(PARTNER_SUBHEADING):
+            current.last_line_was_form = True
+            return
+        value = list_value(text)
+        if value is None:
+            current.last_line_was_form = True
+            return
+        current.values.setdefault(spec.name, []).append((value, number))
+
+    def _outside_fiche(self, number: int, text: str) -> None:
+        cells = index_row(text) if self.in_preamble else None
+        if cells is None:
+            self.notice(number, f"text before any fiche, kept here only: {text.strip()}")
+        elif cells and cells[0] != "Nom" and not set("".join(cells)) <= set("-: "):
+            year = next((int(cell) for cell in reversed(cells) if re.fullmatch(r"(19|20)\d\d", cell)), None)
+            if year is not None:
+                self.years[label_key(unquote_title(cells[0]))] = year
+
+    def _single(self, builder: FicheBuilder, name: str) -> str | None:
+        values = builder.values.get(name, [])
+        for extra, number in values[1:]:
+            self.notice(number, f"second value for {name} ignored: {extra}")
+        return values[0][0] if values else None
+
+    def _finish(self, truncated: bool) -> Fiche:
+        builder = self.current
+        assert builder is not None
+        self.current = None
+        self.field = None
+        lists = {name: unique(value for value, _ in builder.values.get(name, [])) for name in LIST_FIELDS}
+        texts = {
+            name: "\n".join(lines).strip()
+            for name, lines in builder.text_lines.items()
+            if "\n".join(lines).strip()
+        }
+        structure_value = self._single(builder, "structure")
+        structure, departement = split_structure(structure_value) if structure_value else (None, None)
+        if structure_value and departement is None:
+            self.notice(
+                builder.field_lines["structure"], f"no known département at the end of `{structure_value}`"
+            )
+        money, money_notices = read_money(
+            texts.get("resources", ""),
+            builder.text_start.get("resources", 0),
+            texts.get("people", ""),
+            builder.text_start.get("people", 0),
+            self.file,
+        )
+        self.notices.extend(money_notices)
+        title = builder.title
+        return Fiche(
+            source=builder.source,
+            layout=builder.layout,
+            title=title,
+            structure=structure or None,
+            departement=departement.name if departement else None,
+            departement_code=departement.code if departement else None,
+            published_by=self._single(builder, "published_by"),
+            status=self._single(builder, "status"),
+            end_reason=texts.pop("end_reason", None),
+            dimension=self._single(builder, "dimension"),
+            year=self.years.get(label_key(title)) if title else None,
+            keywords=lists["keywords"],
+            initiatives=lists["initiatives"],
+            publics=lists["publics"],
+            territories=lists["territories"],
+            partners=lists["partners"],
+            themes=lists["themes"],
+            files=lists["files"],
+            texts=texts,
+            field_lines=dict(builder.field_lines),
+            money=money,
+            truncated=truncated,
+        )
+
+
+def unique(values: Iterable[str]) -> tuple[str, ...]:
+    """Values in input order, each once (case and spacing ignored)."""
+    seen: dict[str, str] = {}
+    for value in values:
+        seen.setdefault(label_key(value), value)
+    return tuple(seen.values())
+
+
+def parse_file(entry: InputFile, notices: list[Notice]) -> Iterator[Fiche]:
+    """Fiches of one file, as they complete."""
+    reader = LineReader(entry, notices)
+    parser = FicheParser(entry.name, notices)
+    count = 0
+    for number, text in reader:
+        for fiche in parser.feed(number, text):
+            count += 1
+            yield fiche
+    for fiche in parser.close(cut_off=reader.cut_in_character or not reader.ended_with_newline):
+        count += 1
+        yield fiche
+    if count == 0:
+        notices.append(Notice(entry.name, 0, "no fiche found in this file"))
+
+
+def read_fiches(paths: Iterable[Path], notices: list[Notice]) -> Iterator[Fiche]:
+    """Fiches of every file under the paths; a file that cannot be read becomes a notice."""
+    for entry in find_input_files(list(paths), notices):
+        try:
+            yield from parse_file(entry, notices)
+        except InputError as error:
+            notices.append(Notice(entry.name, error.line or 0, str(error).removeprefix(f"{entry.name}: ")))
+        except OSError as error:
+            notices.append(Notice(entry.name, 0, f"cannot be read: {error.strerror}"))

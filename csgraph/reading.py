@@ -1,0 +1,162 @@
+"""Find input files and turn their bytes into numbered text lines.
+
+Real SENACS exports come as UTF-8 with or without BOM, UTF-16, Windows-1252, or a mix of
+lines in several encodings; some are cut in the middle of a character. Every oddity is
+repaired where the text is still readable and reported as a Notice naming file and line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from csgraph.errors import InputError
+from csgraph.model import Notice
+
+SNIFF_BYTES = 8192
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A file to read and the name it carries in outputs (stable whatever the working directory)."""
+
+    path: Path
+    name: str
+
+
+def find_input_files(paths: Sequence[Path], notices: list[Notice]) -> list[InputFile]:
+    """Expand directories recursively to their `*.txt` files, in a stable order.
+
+    Names are relative to the parent of the directory the user named, so that
+    `build data/` records `data/x.txt` from any working directory. Symlinked
+    directories are not followed (no loops); unreadable entries become notices.
+    """
+    found: list[InputFile] = []
+    for path in paths:
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs.sort()
+                for file_name in sorted(files):
+                    if file_name.lower().endswith(".txt"):
+                        file_path = Path(root) / file_name
+                        found.append(InputFile(file_path, file_path.relative_to(path.parent).as_posix()))
+        elif path.exists():
+            found.append(InputFile(path, path.name))
+        elif path.is_symlink():
+            notices.append(Notice(path.name, 0, "broken symbolic link, skipped"))
+        else:
+            raise InputError("no such file or directory", str(path))
+    readable = []
+    for entry in found:
+        if entry.path.is_file() and os.access(entry.path, os.R_OK):
+            readable.append(entry)
+        else:
+            notices.append(Notice(entry.name, 0, "not a readable file, skipped"))
+    return readable
+
+
+def looks_binary(head: bytes) -> bool:
+    """NULs or control bytes in a large share of the first block: not a text export."""
+    if not head:
+        return False
+    controls = sum(1 for byte in head if byte < 9 or 13 < byte < 32)
+    return controls / len(head) > 0.10
+
+
+def utf16_without_bom(head: bytes) -> str | None:
+    """UTF-16 with no BOM shows as NUL on every other byte."""
+    if len(head) < 4:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+class LineReader:
+    """Iterate `(line_number, text)` over one file; notices go to the list given.
+
+    `ended_with_newline` tells, once iteration is over, whether the file's last line
+    was complete: a missing final newline is how a cut-off export shows.
+    """
+
+    def __init__(self, entry: InputFile, notices: list[Notice]) -> None:
+        self.entry = entry
+        self.notices = notices
+        self.ended_with_newline = True
+        self.cut_in_character = False
+
+    def __iter__(self) -> Iterator[tuple[int, str]]:
+        with open(self.entry.path, "rb") as stream:
+            head = stream.read(SNIFF_BYTES)
+            stream.seek(0)
+            wide = "utf-16" if head.startswith(UTF16_BOMS) else utf16_without_bom(head)
+            if wide:
+                text = io.TextIOWrapper(stream, encoding=wide, errors="replace", newline="")
+                yield from self._numbered(line.encode("utf-8") for line in text)
+                return
+            if looks_binary(head):
+                raise InputError("binary file, not a text export of fiches", self.entry.name)
+            yield from self._numbered(stream)
+
+    def _numbered(self, raw_lines: Iterable[bytes]) -> Iterator[tuple[int, str]]:
+        number = 0
+        legacy_lines: list[int] = []
+        for index, raw in enumerate(raw_lines):
+            if index == 0:
+                raw = raw.removeprefix(codecs.BOM_UTF8)
+            for body, ended in split_line_ends(raw):
+                number += 1
+                yield number, self._clean(self._decode(body, number, ended, legacy_lines), number)
+                self.ended_with_newline = ended
+        if legacy_lines:
+            shown = ", ".join(map(str, legacy_lines[:10])) + ("…" if len(legacy_lines) > 10 else "")
+            self.notices.append(
+                Notice(
+                    self.entry.name,
+                    legacy_lines[0],
+                    f"{len(legacy_lines)} line(s) not in UTF-8, read as Windows-1252 (lines {shown})",
+                )
+            )
+
+    def _decode(self, raw: bytes, number: int, ended: bool, legacy_lines: list[int]) -> str:
+        """UTF-8 first; an incomplete character on the unterminated last line is a cut, not cp1252."""
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            if not ended and error.reason == "unexpected end of data" and error.end == len(raw):
+                self.cut_in_character = True
+                self.notices.append(
+                    Notice(
+                        self.entry.name, number, "line cut in the middle of a character; kept what is there"
+                    )
+                )
+                return raw[: error.start].decode("utf-8", errors="replace")
+        legacy_lines.append(number)
+        return raw.decode("cp1252", errors="replace")
+
+    def _clean(self, text: str, number: int) -> str:
+        if "\x00" in text:
+            self.notices.append(Notice(self.entry.name, number, "NUL bytes removed"))
+            text = text.replace("\x00", "")
+        return text
+
+
+def split_line_ends(raw: bytes) -> list[tuple[bytes, bool]]:
+    """Split one physical read on CR, LF and CRLF alike (old Mac exports use bare CR).
+
+    Each piece says whether a line end followed it.
+    """
+    ended = raw.endswith(b"\n")
+    body = raw[:-1] if ended else raw
+    if body.endswith(b"\r"):
+        body, ended = body[:-1], True
+    parts = body.split(b"\r")
+    return [(part, ended or index < len(parts) - 1) for index, part in enumerate(parts)]
