@@ -232,6 +232,8 @@ class FicheParser:
             self.in_preamble = True
             self._mark_form()
         elif line.kind == "title":
+            if not line.text:
+                self.notice(number, "fiche with an empty title")
             yield from self._start(number, "detailed", line.text or None)
         elif line.kind == "title-next":
             self.awaiting_title = number
@@ -279,8 +281,6 @@ class FicheParser:
         self.current = FicheBuilder(Source(self.file, number), layout, title)
         self.field = None
         self.in_preamble = False
-        if title is None and layout != "listing":
-            self.notice(number, "fiche without a title")
 
     def _open_field(self, number: int, line: Line) -> Iterator[Fiche]:
         spec = line.spec
@@ -323,8 +323,10 @@ class FicheParser:
         value = list_value(text)
         if value is None:
             current.last_line_was_form = True
-            return
-        current.values.setdefault(spec.name, []).append((value, number))
+        elif not any(char.isalnum() for char in value):
+            self.notice(number, f"value without a letter or digit, not read: {value}")
+        else:
+            current.values.setdefault(spec.name, []).append((value, number))
 
     def _outside_fiche(self, number: int, text: str) -> None:
         cells = index_row(text) if self.in_preamble else None

@@ -214,7 +214,8 @@ class GraphWriter:
                 concept = self._concept(scheme, funding.funder_type, fiche, "resources")
                 yield from self._declare_unlisted(concept)
                 yield f"{node} {iri(CSG + 'funderType')} {iri(concept.iri)} ."
-                yield from self._funder(node, funding.funder, concept)
+                if scheme == "partner":
+                    yield from self._funder(node, funding.funder, concept)
         for index, expense in enumerate(money.expenses, start=1):
             node = iri(f"{PREFIXES['action']}{key}-expense-{index}")
             yield f"{action} {iri(CSG + 'expense')} {node} ."
@@ -231,12 +232,12 @@ class GraphWriter:
 
     def _funder(self, grant: str, funder: str, funder_type: Concept) -> Iterator[str]:
         """A funder named beyond its type (`Fondation Crédit Mutuel`) is an organisation of its own."""
-        if (
-            label_key(funder) == label_key(funder_type.label)
+        generic = (
+            not any(char.isalnum() for char in funder)
+            or label_key(funder) == label_key(funder_type.label)
             or self.vocabulary.lookup("partner", funder).listed
-        ):
-            return
-        if self.vocabulary.lookup("funder-category", funder).listed:
+        )
+        if generic:
             return
         node = iri(PREFIXES["funder"] + local_name(funder))
         yield f"{grant} {iri(SCHEMA + 'funder')} {node} ."

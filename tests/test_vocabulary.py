@@ -70,6 +70,7 @@ DATATYPE_PROPERTIES = [
     "publishedBy",
     "sourceFile",
     "sourceLine",
+    "layout",
     "truncated",
     "year",
     "budgetTotal",
@@ -268,7 +269,7 @@ def test_every_scheme_is_declared_and_labelled(ontology: Graph) -> None:
         assert {label.language for label in ontology.objects(scheme, SKOS.prefLabel)} == {"fr", "en"}
 
 
-def test_ontology_declares_exactly_the_terms_the_mapping_uses(ontology: Graph) -> None:
+def test_ontology_declares_exactly_the_terms_the_mapping_uses(ontology: Graph, sample_graph: Path) -> None:
     declared = {
         kind: {
             str(term).removeprefix(CSG)
@@ -280,6 +281,11 @@ def test_ontology_declares_exactly_the_terms_the_mapping_uses(ontology: Graph) -
     assert declared[OWL.Class] == set(CLASSES)
     assert declared[OWL.ObjectProperty] == set(OBJECT_PROPERTIES)
     assert declared[OWL.DatatypeProperty] == set(DATATYPE_PROPERTIES)
+    built = Graph().parse(sample_graph)
+    used = {str(p) for p in built.predicates()} | {str(c) for c in built.objects(None, RDF.type)}
+    assert {term.removeprefix(CSG) for term in used if term.startswith(CSG)} <= set().union(
+        *declared.values()
+    )
 
 
 def test_ontology_terms_are_labelled_in_french_and_english(ontology: Graph) -> None:

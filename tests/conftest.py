@@ -1,0 +1,37 @@
+"""Shared fixtures: the real sample shipped in data/, parsed and built once per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from csgraph.build import BuildReport, build
+from csgraph.fiches import read_fiches
+from csgraph.model import Fiche, Notice
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "pas-de-calais-actions.txt"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def sample_text() -> str:
+    return SAMPLE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def sample_fiches() -> list[Fiche]:
+    notices: list[Notice] = []
+    return list(read_fiches([SAMPLE], notices))
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory: pytest.TempPathFactory) -> BuildReport:
+    """The sample built once (graph.ttl + persistent store) in a private folder; treat as read-only."""
+    return build([SAMPLE], tmp_path_factory.mktemp("sample-build"))
+
+
+@pytest.fixture(scope="session")
+def sample_graph(sample_build: BuildReport) -> Path:
+    return sample_build.graph
