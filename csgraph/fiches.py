@@ -357,9 +357,8 @@ class FicheParser:
         structure_value = self._single(builder, "structure")
         structure, departement = split_structure(structure_value) if structure_value else (None, None)
         if structure_value and departement is None:
-            self.notice(
-                builder.field_lines["structure"], f"no known département at the end of `{structure_value}`"
-            )
+            line = builder.values["structure"][0][1]
+            self.notice(line, f"no known département at the end of `{structure_value}`")
         money, money_notices = read_money(
             texts.get("resources", ""),
             builder.text_start.get("resources", 0),
