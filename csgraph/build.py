@@ -67,7 +67,6 @@ def build(
         if report.fiches == 0:
             raise InputError("no fiche found", ", ".join(str(path) for path in paths))
         report.triples = write_turtle(store, report.graph)
-        del store  # closes the on-disk store before it is moved
         if keep_store:
             save_store(scratch, report.graph)
     finally:

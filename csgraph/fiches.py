@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from csgraph.departements import split_structure
@@ -100,8 +101,12 @@ PARTNER_SUBHEADING = "Partenaires d'action:"
 TITLE_LINE = re.compile(r'Actions\s+"(.*)"\s*$')
 
 
+@lru_cache(maxsize=16384)
 def label_key(text: str) -> str:
-    """Compare labels as people read them: case, spacing and apostrophe style do not matter."""
+    """Compare labels as people read them: case, spacing and apostrophe style do not matter.
+
+    Cached: list values (`- Caf`, `- Commune`) repeat on every fiche of a national export.
+    """
     text = unicodedata.normalize("NFC", text).replace("’", "'").replace("‘", "'")
     return " ".join(text.split()).casefold()
 
@@ -110,7 +115,8 @@ DASHED = {label_key(label): spec for spec in FIELDS for label in spec.labels}
 BARE = {label_key(label): spec for spec in FIELDS for label in spec.bare}
 QUESTIONS = tuple((label_key(question), spec) for spec in FIELDS for question in spec.questions)
 HEADING_KEYS = {label_key(heading) for heading in HEADINGS}
-GLUED_TAILS = tuple(sorted(DASHED, key=len, reverse=True))
+PAGE_KEY = label_key(PAGE_HEADER)
+LONGEST_LABEL = max(len(key) for key in [*DASHED, *BARE, *HEADING_KEYS, *dict(QUESTIONS)]) + 8
 
 
 def unquote_title(text: str) -> str:
@@ -142,44 +148,42 @@ class Line:
 
 
 def classify(text: str) -> Line:
+    """Most lines are long free text: only short lines can be labels, so only they pay for the checks."""
     stripped = text.strip()
-    key = label_key(stripped)
-    if key == label_key(PAGE_HEADER):
-        return Line("page", stripped)
-    title = TITLE_LINE.match(stripped)
-    if title:
-        return Line("title", unquote_title(title.group(1)))
-    if stripped == "Actions":
-        return Line("title-next", stripped)
-    if key in HEADING_KEYS:
-        return Line("heading", stripped)
-    if stripped.startswith("-"):
-        spec = DASHED.get(label_key(stripped[1:]))
-        if spec:
-            return Line("label", stripped, spec)
-    if key in BARE:
-        return Line("label", stripped, BARE[key], questionnaire=True)
-    question_key = key.lstrip("-• ")
-    for prefix, spec in QUESTIONS:
-        if question_key.startswith(prefix):
-            return Line("label", stripped, spec, questionnaire=True)
-    return glued_label(text) or Line("text", text)
+    if stripped.startswith("Actions"):
+        title = TITLE_LINE.match(stripped)
+        if title:
+            return Line("title", unquote_title(title.group(1)))
+        if stripped == "Actions":
+            return Line("title-next", stripped)
+    if len(stripped) <= LONGEST_LABEL:
+        key = label_key(stripped)
+        if key == PAGE_KEY:
+            return Line("page", stripped)
+        if key in HEADING_KEYS:
+            return Line("heading", stripped)
+        if key.startswith("-") and key[1:].strip() in DASHED:
+            return Line("label", stripped, DASHED[key[1:].strip()])
+        if key in BARE:
+            return Line("label", stripped, BARE[key], questionnaire=True)
+    if stripped.lstrip("-• ")[:1] in ("Q", "q"):
+        question_key = label_key(stripped[:LONGEST_LABEL]).lstrip("-• ")
+        for prefix, spec in QUESTIONS:
+            if question_key.startswith(prefix):
+                return Line("label", stripped, spec, questionnaire=True)
+    return glued_label(stripped) or Line("text", text)
 
 
-def glued_label(text: str) -> Line | None:
+def glued_label(stripped: str) -> Line | None:
     """`…intra familiale- Territoire concerné`: the export lost the line break before a label."""
-    stripped = text.rstrip()
-    key = label_key(stripped)
-    if "-" not in stripped or not key.endswith(GLUED_TAILS):
-        return None
-    for tail in GLUED_TAILS:
-        if key.endswith(tail):
-            head = key[: -len(tail)].rstrip()
-            if head.endswith("-") and head[:-1].strip():
-                cut = stripped.rfind("-", 0, len(stripped) - len(tail) + 1)
-                before = stripped[:cut].rstrip()
-                if before:
-                    return Line("label", stripped[cut:], DASHED[tail], glued_text=before)
+    start = max(0, len(stripped) - LONGEST_LABEL)
+    cut = stripped.rfind("-", start)
+    while cut > 0:
+        spec = DASHED.get(label_key(stripped[cut + 1 :]))
+        before = stripped[:cut].rstrip()
+        if spec and before:
+            return Line("label", stripped[cut:], spec, glued_text=before)
+        cut = stripped.rfind("-", start, cut)
     return None
 
 
@@ -355,7 +359,7 @@ class FicheParser:
             if "\n".join(lines).strip()
         }
         structure_value = self._single(builder, "structure")
-        structure, departement = split_structure(structure_value) if structure_value else (None, None)
+        structure, departement = cached_split_structure(structure_value) if structure_value else (None, None)
         if structure_value and departement is None:
             line = builder.values["structure"][0][1]
             self.notice(line, f"no known département at the end of `{structure_value}`")
@@ -392,6 +396,9 @@ class FicheParser:
             money=money,
             truncated=truncated,
         )
+
+
+cached_split_structure = lru_cache(maxsize=16384)(split_structure)
 
 
 def unique(values: Iterable[str]) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ become an escaped literal. Same records in, same lines out.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -24,8 +25,7 @@ SKOS = "http://www.w3.org/2004/02/skos/core#"
 SCHEMA = PREFIXES["schema"]
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 
-ESCAPES = {ord("\\"): "\\\\", ord('"'): '\\"', ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"}
-ESCAPES.update({code: f"\\u{code:04X}" for code in [*range(0x20), 0x7F] if code not in ESCAPES})
+OTHER_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 CONCEPT_FIELDS = (
     ("status", "status", "status"),
@@ -62,7 +62,11 @@ def iri(value: str) -> str:
 
 def text(value: str, language: str | None = "fr") -> str:
     """An N-Triples literal; every control character escaped, so any text round-trips."""
-    escaped = '"' + value.translate(ESCAPES) + '"'
+    value = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    value = value.replace("\t", "\\t")
+    if OTHER_CONTROLS.search(value):
+        value = OTHER_CONTROLS.sub(lambda match: f"\\u{ord(match.group()):04X}", value)
+    escaped = f'"{value}"'
     return f"{escaped}@{language}" if language else escaped
 
 

@@ -112,9 +112,17 @@ class LineReader:
         for index, raw in enumerate(raw_lines):
             if index == 0:
                 raw = raw.removeprefix(codecs.BOM_UTF8)
-            for body, ended in split_line_ends(raw):
+            if raw.endswith(b"\n") and b"\r" not in raw:
+                pieces: list[tuple[bytes, bool]] = [(raw[:-1], True)]
+            else:
+                pieces = split_line_ends(raw)
+            for body, ended in pieces:
                 number += 1
-                yield number, self._clean(self._decode(body, number, ended, legacy_lines), number)
+                try:
+                    text = body.decode("utf-8")
+                except UnicodeDecodeError:
+                    text = self._decode(body, number, ended, legacy_lines)
+                yield number, self._clean(text, number) if "\x00" in text else text
                 self.ended_with_newline = ended
         if legacy_lines:
             shown = ", ".join(map(str, legacy_lines[:10])) + ("…" if len(legacy_lines) > 10 else "")
@@ -127,9 +135,9 @@ class LineReader:
             )
 
     def _decode(self, raw: bytes, number: int, ended: bool, legacy_lines: list[int]) -> str:
-        """UTF-8 first; an incomplete character on the unterminated last line is a cut, not cp1252."""
+        """Not UTF-8: an incomplete character on the unterminated last line is a cut, else cp1252."""
         try:
-            return raw.decode("utf-8")
+            raw.decode("utf-8")
         except UnicodeDecodeError as error:
             if not ended and error.reason == "unexpected end of data" and error.end == len(raw):
                 self.cut_in_character = True
@@ -143,10 +151,8 @@ class LineReader:
         return raw.decode("cp1252", errors="replace")
 
     def _clean(self, text: str, number: int) -> str:
-        if "\x00" in text:
-            self.notices.append(Notice(self.entry.name, number, "NUL bytes removed"))
-            text = text.replace("\x00", "")
-        return text
+        self.notices.append(Notice(self.entry.name, number, "NUL bytes removed"))
+        return text.replace("\x00", "")
 
 
 def split_line_ends(raw: bytes) -> list[tuple[bytes, bool]]:
