@@ -13,13 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from csgraph.errors import InputError
-from csgraph.fiches import label_key, read_fiches
+from csgraph.fiches import label_key, read_entries
 from csgraph.mapping import GraphWriter
 from csgraph.model import Fiche, Notice
+from csgraph.reading import InputFile, find_input_files
 from csgraph.store import load_graph, save_store, write_turtle
 from csgraph.vocabulary import Vocabulary
 
 GRAPH_FILE = "graph.ttl"
+PARALLEL_FROM_BYTES = 8 * 1024 * 1024  # below this, starting worker processes costs more than it saves
 
 
 @dataclass
@@ -46,14 +48,25 @@ def build(
     out_dir: Path,
     *,
     keep_store: bool = True,
+    workers: int | None = None,
+    on_start: Callable[[list[InputFile]], None] | None = None,
     on_fiche: Callable[[Fiche], None] | None = None,
 ) -> BuildReport:
-    """Read every fiche under `paths` and write `out_dir/graph.ttl` (and `out_dir/store/`)."""
+    """Read every fiche under `paths` and write `out_dir/graph.ttl` (and `out_dir/store/`).
+
+    `workers` defaults to every core once the input is big enough for worker processes to pay.
+    """
     report = BuildReport(graph=out_dir / GRAPH_FILE)
     writer = GraphWriter(Vocabulary.load(), report.notices)
+    entries = find_input_files(list(paths), report.notices)
+    if workers is None:
+        size = sum(entry.path.stat().st_size for entry in entries)
+        workers = (os.cpu_count() or 1) if size > PARALLEL_FROM_BYTES else 1
+    if on_start:
+        on_start(entries)
 
     def lines() -> Iterator[str]:
-        for fiche in read_fiches(paths, report.notices):
+        for fiche in read_entries(entries, report.notices, workers):
             report.fiches += 1
             if on_fiche:
                 on_fiche(fiche)

@@ -10,8 +10,9 @@ import contextlib
 import json
 import sys
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -106,14 +107,28 @@ def build(
     ] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for graph.ttl and the store.")] = DEFAULT_OUT,
     store: Annotated[bool, typer.Option(help="Keep an on-disk Oxigraph store beside graph.ttl.")] = True,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs", min=1, help="Worker processes for parsing [default: all cores on big inputs]."
+        ),
+    ] = None,
     strict: Strict = False,
     report: Report = None,
 ) -> None:
     """Parse the fiches and write the knowledge graph (graph.ttl)."""
     from csgraph.build import build as run_build
+    from csgraph.progress import BuildProgress
 
-    with reported():
-        result = run_build(paths or [DEFAULT_INPUT], out_dir, keep_store=store)
+    with reported(), BuildProgress(err) as progress:
+        result = run_build(
+            paths or [DEFAULT_INPUT],
+            out_dir,
+            keep_store=store,
+            workers=jobs,
+            on_start=progress.on_start,
+            on_fiche=progress.on_fiche,
+        )
         out.print(
             f"{result.fiches} fiches → {result.actions} actions, {result.structures} structures "
             f"in {result.departements} département(s), {result.partner_types} partner types, "
@@ -121,3 +136,162 @@ def build(
         )
         out.print(f"{len(result.notices)} warning(s)")
         finish_notices(result.notices, report, strict)
+
+
+@app.command("queries")
+def list_queries() -> None:
+    """List the bundled coverage questions: name, title, parameters."""
+    from csgraph.queries import bundled_queries, queries_table
+
+    with reported():
+        out.print(queries_table(bundled_queries()))
+
+
+@app.command()
+def query(
+    name: Annotated[str, typer.Argument(help="A question listed by `csgraph queries`, or a .rq file.")],
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="A parameter as NAME=VALUE; repeat for more.")
+    ] = None,
+    graph: Annotated[
+        Path | None, typer.Option("--graph", help=f"The built graph to ask [default: {DEFAULT_GRAPH}].")
+    ] = None,
+    endpoint: Annotated[
+        str | None, typer.Option("--endpoint", help="Ask this SPARQL 1.1 endpoint URL instead of a graph.")
+    ] = None,
+    output_format: Annotated[
+        Literal["table", "csv", "tsv", "json"],
+        typer.Option("--format", "-f", help="table for people; csv, tsv, json: W3C SPARQL results."),
+    ] = "table",
+) -> None:
+    """Answer a coverage question from the graph or a SPARQL endpoint."""
+    from csgraph.queries import find_query, parse_assignments, render, results_table, run_query
+
+    with reported():
+        stored = find_query(name)
+        graph = graph or (None if endpoint else DEFAULT_GRAPH)
+        results = run_query(stored, parse_assignments(param or []), graph=graph, endpoint=endpoint)
+        if output_format == "table":
+            out.print(results_table(results, stored.title))
+        else:
+            sys.stdout.write(render(results, output_format))
+
+
+@app.command()
+def viz(
+    view: Annotated[str, typer.Argument(help="partnership, funding, keywords or structures.")],
+    graph: Annotated[Path, typer.Option("--graph", help="The built graph to draw from.")] = DEFAULT_GRAPH,
+    out_file: Annotated[
+        Path | None,
+        typer.Option("--out", help="Where to write (default output/VIEW.html); .graphml or .gexf for Gephi."),
+    ] = None,
+    open_page: Annotated[bool, typer.Option("--open", help="Open the result in the web browser.")] = False,
+    departement: Annotated[
+        str | None, typer.Option("--departement", help="Only actions of this département (name or code).")
+    ] = None,
+    keyword: Annotated[str | None, typer.Option("--keyword", help="Only actions with this keyword.")] = None,
+    public: Annotated[str | None, typer.Option("--public", help="Only actions for this public.")] = None,
+    partner: Annotated[str | None, typer.Option("--partner", help="Only actions with this partner.")] = None,
+    min_weight: Annotated[
+        float, typer.Option("--min-weight", help="Hide lighter links (actions; euros in the funding view).")
+    ] = 0,
+) -> None:
+    """Draw a network (who works with whom, who funds what) as an interactive offline HTML page."""
+    import webbrowser
+
+    from csgraph.networks import Narrowing, central_table
+    from csgraph.render import draw
+
+    with reported():
+        target = out_file or DEFAULT_OUT / f"{view}.html"
+        drawn = draw(graph, view, target, Narrowing(departement, keyword, public, partner, min_weight))
+        out.print(f"{drawn.title}: {drawn.summary()}", markup=False, soft_wrap=True)
+        out.print(central_table(drawn))
+        out.print(f"wrote {target}", markup=False)
+        if open_page:
+            webbrowser.open(target.resolve().as_uri())
+
+
+@app.command()
+def export(
+    graph: Annotated[Path, typer.Option("--graph", help="The built graph to export.")] = DEFAULT_GRAPH,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for the exported files and catalog.ttl.")
+    ] = DEFAULT_OUT / "export",
+    formats: Annotated[
+        list[str] | None,
+        typer.Option("--format", help="turtle, ntriples, jsonld or csv; repeat for more [default: all]."),
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url", help="Where the files will be published [default: https://example.org/csgraph/]."
+        ),
+    ] = None,
+    publisher: Annotated[
+        str | None, typer.Option("--publisher", help="Who publishes the data [default: the FCSF].")
+    ] = None,
+    licence: Annotated[
+        str | None, typer.Option("--licence", help="Licence URL [default: Licence Ouverte / Etalab 2.0].")
+    ] = None,
+    issued: Annotated[
+        datetime | None,
+        typer.Option(
+            "--issued", formats=["%Y-%m-%d"], help="Publication date; none in the metadata if not given."
+        ),
+    ] = None,
+    modified: Annotated[
+        datetime | None,
+        typer.Option("--modified", formats=["%Y-%m-%d"], help="Last change date [default: --issued]."),
+    ] = None,
+) -> None:
+    """Write the graph as Turtle, N-Triples, JSON-LD and CSV tables, with DCAT-AP metadata (catalog.ttl)."""
+    from csgraph.export import CatalogSettings
+    from csgraph.export import export as run_export
+
+    with reported():
+        options = {
+            "base_url": base_url,
+            "publisher": publisher,
+            "licence": licence,
+            "issued": issued and issued.date(),
+            "modified": modified and modified.date(),
+        }
+        settings = CatalogSettings(**{name: value for name, value in options.items() if value is not None})
+        result = run_export(graph, out_dir, formats, settings)
+        out.print(f"{result.triples} triples exported to {out_dir}:", markup=False)
+        for file in result.files:
+            rows = f", {result.rows[file.name]} rows" if file.name in result.rows else ""
+            out.print(f"  {file.name}  {file.size:,} bytes{rows}", markup=False)
+        out.print(f"  {result.catalog.name}  DCAT-AP metadata describing them", markup=False)
+
+
+@app.command()
+def validate(
+    graph: Annotated[Path, typer.Option("--graph", help="The built graph to check.")] = DEFAULT_GRAPH,
+    catalog: Annotated[
+        Path | None,
+        typer.Option(
+            "--catalog",
+            help="DCAT metadata to check [default: export/catalog.ttl beside the graph, else made for it].",
+        ),
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", help="Show at most this many problems per check; 0: all.")
+    ] = 50,
+) -> None:
+    """Check the graph against the csgraph shapes and its metadata against DCAT-AP 3.0.1 (exit 1 if not)."""
+    from csgraph.errors import ValidationFailed
+    from csgraph.validate import validate as run_validate
+
+    with reported():
+        result = run_validate(graph, catalog)
+        for check in result.checks:
+            out.print(str(check), markup=False, soft_wrap=True)
+            shown = check.problems[:limit] if limit > 0 else check.problems
+            for problem in shown:
+                out.print(f"  {problem}", markup=False, soft_wrap=True)
+            if len(shown) < len(check.problems):
+                out.print(f"  … and {len(check.problems) - len(shown)} more (--limit 0 shows all)")
+        if not result.conforms:
+            raise ValidationFailed(f"{result.violations} violation(s): the data does not conform")

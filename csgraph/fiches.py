@@ -13,8 +13,11 @@ Notice: nothing is dropped silently.
 from __future__ import annotations
 
 import re
+import signal
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -425,12 +428,55 @@ def parse_file(entry: InputFile, notices: list[Notice]) -> Iterator[Fiche]:
         notices.append(Notice(entry.name, 0, "no fiche found in this file"))
 
 
-def read_fiches(paths: Iterable[Path], notices: list[Notice]) -> Iterator[Fiche]:
-    """Fiches of every file under the paths; a file that cannot be read becomes a notice."""
-    for entry in find_input_files(list(paths), notices):
-        try:
-            yield from parse_file(entry, notices)
-        except InputError as error:
-            notices.append(Notice(entry.name, error.line or 0, str(error).removeprefix(f"{entry.name}: ")))
-        except OSError as error:
-            notices.append(Notice(entry.name, 0, f"cannot be read: {error.strerror}"))
+def read_file(entry: InputFile, notices: list[Notice]) -> Iterator[Fiche]:
+    """Fiches of one file; a file that cannot be read becomes a notice, never an exception."""
+    try:
+        yield from parse_file(entry, notices)
+    except InputError as error:
+        notices.append(Notice(entry.name, error.line or 0, str(error).removeprefix(f"{entry.name}: ")))
+    except OSError as error:
+        notices.append(Notice(entry.name, 0, f"cannot be read: {error.strerror}"))
+
+
+def read_whole_file(entry: InputFile) -> tuple[list[Fiche], list[Notice]]:
+    """One file at once: the unit of work a worker process hands back."""
+    notices: list[Notice] = []
+    return list(read_file(entry, notices)), notices
+
+
+def ignore_interrupts() -> None:
+    """Workers leave Ctrl-C to the main process, which stops them and reports once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def read_entries(entries: Sequence[InputFile], notices: list[Notice], workers: int = 1) -> Iterator[Fiche]:
+    """Fiches of the files in order; with several workers, files are parsed ahead in other processes.
+
+    At most two files per worker are in flight, so memory holds a few files' records, not the input.
+    """
+    if workers <= 1 or len(entries) < 2:
+        for entry in entries:
+            yield from read_file(entry, notices)
+        return
+    pool = ProcessPoolExecutor(workers, initializer=ignore_interrupts)
+    try:
+        pending: deque[Future[tuple[list[Fiche], list[Notice]]]] = deque()
+        for entry in entries:
+            pending.append(pool.submit(read_whole_file, entry))
+            if len(pending) > 2 * workers:
+                yield from collect(pending.popleft(), notices)
+        while pending:
+            yield from collect(pending.popleft(), notices)
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+def collect(future: Future[tuple[list[Fiche], list[Notice]]], notices: list[Notice]) -> list[Fiche]:
+    fiches, file_notices = future.result()
+    notices.extend(file_notices)
+    return fiches
+
+
+def read_fiches(paths: Iterable[Path], notices: list[Notice], workers: int = 1) -> Iterator[Fiche]:
+    """Fiches of every `*.txt` file under the paths, in a stable order."""
+    yield from read_entries(find_input_files(list(paths), notices), notices, workers)
