@@ -90,6 +90,13 @@ def local_name(label: str, limit: int = 60) -> str:
     return name if len(name) <= limit else f"{name[:limit].rstrip('-')}-{short_hash(name)}"
 
 
+def organisation(node: str, kind: str, name: str) -> Iterator[str]:
+    """Structures and named funders alike are W3C ORG organisations with a name."""
+    yield f"{node} {RDF_TYPE} {iri(CSG + kind)} ."
+    yield f"{node} {RDF_TYPE} {iri(PREFIXES['org'] + 'Organization')} ."
+    yield f"{node} {iri(SKOS + 'prefLabel')} {text(name)} ."
+
+
 def structure_key(fiche: Fiche) -> str:
     """One structure per (normalised name, département)."""
     return f"{fiche.departement_code or 'xx'}-{local_name(fiche.structure or '', 80)}"
@@ -165,9 +172,7 @@ class GraphWriter:
         if key in self.structures:
             return
         self.structures.add(key)
-        yield f"{structure} {RDF_TYPE} {iri(CSG + 'Structure')} ."
-        yield f"{structure} {RDF_TYPE} {iri(PREFIXES['org'] + 'Organization')} ."
-        yield f"{structure} {iri(SKOS + 'prefLabel')} {text(fiche.structure or '')} ."
+        yield from organisation(structure, "Structure", fiche.structure or "")
         if fiche.departement_code:
             departement = iri(PREFIXES["departement"] + fiche.departement_code)
             yield f"{structure} {iri(CSG + 'departement')} {departement} ."
@@ -248,9 +253,7 @@ class GraphWriter:
         if node in self.funders:
             return
         self.funders.add(node)
-        yield f"{node} {RDF_TYPE} {iri(CSG + 'Funder')} ."
-        yield f"{node} {RDF_TYPE} {iri(PREFIXES['org'] + 'Organization')} ."
-        yield f"{node} {iri(SKOS + 'prefLabel')} {text(funder)} ."
+        yield from organisation(node, "Funder", funder)
         yield f"{node} {iri(CSG + 'funderType')} {iri(funder_type.iri)} ."
 
 
