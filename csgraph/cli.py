@@ -115,12 +115,33 @@ def build(
     ] = None,
     strict: Strict = False,
     report: Report = None,
+    push: Annotated[
+        str | None,
+        typer.Option(
+            "--push",
+            metavar="URL",
+            help="Then replace a graph of this SPARQL Graph Store endpoint with it (…/store, …/ds/data).",
+        ),
+    ] = None,
+    push_graph: Annotated[
+        str | None,
+        typer.Option(
+            "--push-graph", metavar="IRI", help="The named graph to replace [default: default graph]."
+        ),
+    ] = None,
+    push_chunk: Annotated[
+        int | None, typer.Option("--push-chunk", min=1, help="Triples per request [default: 50000].")
+    ] = None,
 ) -> None:
     """Parse the fiches and write the knowledge graph (graph.ttl)."""
     from csgraph.build import build as run_build
     from csgraph.progress import BuildProgress
 
     with reported(), BuildProgress(err) as progress:
+        if push or push_graph:
+            from csgraph import remote
+
+            remote.push_target(push, push_graph)  # a bad URL fails now, not after the build
         result = run_build(
             paths or [DEFAULT_INPUT],
             out_dir,
@@ -136,6 +157,14 @@ def build(
         )
         out.print(f"{len(result.notices)} warning(s)")
         finish_notices(result.notices, report, strict)
+        if push:
+            from csgraph import remote
+
+            sent = remote.push_graph(result.graph, push, push_graph, push_chunk or remote.CHUNK_TRIPLES)
+            out.print(
+                f"pushed {sent.triples} triples in {sent.requests} request(s) to {sent.target} "
+                f"in {sent.seconds:.1f} s"
+            )
 
 
 @app.command("queries")

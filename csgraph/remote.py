@@ -1,0 +1,210 @@
+"""Send a built graph to a SPARQL 1.1 server, and ask one: the way past what one machine holds.
+
+`push_graph` replaces one graph of a Graph Store Protocol endpoint (Oxigraph `…/store`, Fuseki
+`…/ds/data`, GraphDB, Virtuoso…) with ours: a PUT of the first chunk, then POSTs of the next ones,
+N-Triples in both, so neither side ever holds more than a chunk in memory. Connection failures and
+5xx answers are retried with backoff (POSTing the same triples twice is harmless: a graph is a set);
+a refusal (4xx) or a server that stays out of reach becomes one RemoteError line.
+
+Standard library only (urllib): nothing to install on the machine that pushes.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from csgraph.errors import InputError, RemoteError
+
+CHUNK_TRIPLES = 50_000
+TIMEOUT_SECONDS = 120.0
+RETRIES = 3
+BACKOFF_SECONDS = 0.3
+NTRIPLES = "application/n-triples"
+
+
+@dataclass(frozen=True)
+class PushReport:
+    """What reached the server: its figures are what `csgraph build --push` prints."""
+
+    target: str
+    triples: int
+    requests: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """An http(s) URL with any `user:password@` taken out into a Basic authorization header.
+
+    Fuseki and GraphDB usually guard writes with a password; it never appears in a message.
+    """
+
+    url: str
+    authorization: str | None = None
+
+    @classmethod
+    def parse(cls, url: str) -> Endpoint:
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise InputError(f"{url!r} is not an http:// or https:// URL")
+        if parts.username is None:
+            return cls(url)
+        credentials = f"{urllib.parse.unquote(parts.username)}:{urllib.parse.unquote(parts.password or '')}"
+        netloc = parts.netloc.rpartition("@")[2]
+        token = base64.b64encode(credentials.encode("utf-8")).decode("ascii")
+        return cls(urllib.parse.urlunsplit(parts._replace(netloc=netloc)), f"Basic {token}")
+
+    def with_graph(self, graph: str | None) -> Endpoint:
+        """The Graph Store Protocol address of one graph: `?default` or `?graph=IRI`."""
+        if urllib.parse.urlsplit(self.url).query:
+            if graph is not None:
+                raise InputError(
+                    f"{self.url} already names a graph; leave out --push-graph or the query part"
+                )
+            return self
+        query = "default" if graph is None else urllib.parse.urlencode({"graph": graph})
+        return Endpoint(f"{self.url}?{query}", self.authorization)
+
+
+def push_graph(
+    ntriples: bytes | Path,
+    url: str,
+    graph: str | None = None,
+    chunk_triples: int = CHUNK_TRIPLES,
+    *,
+    timeout: float = TIMEOUT_SECONDS,
+    retries: int = RETRIES,
+) -> PushReport:
+    """Make graph `graph` (the default graph when None) of the endpoint at `url` hold exactly these triples.
+
+    `ntriples` is N-Triples text, or a file in any RDF syntax Oxigraph reads (`graph.ttl`, `.nt`, …).
+    """
+    if chunk_triples < 1:
+        raise InputError(f"chunks must hold at least one triple, not {chunk_triples}")
+    target = push_target(url, graph)
+    started = time.perf_counter()
+    triples = requests = 0
+    for body, count in chunks(ntriples, chunk_triples):
+        method = "PUT" if requests == 0 else "POST"
+        try:
+            send(target, method, body, {"Content-Type": NTRIPLES}, timeout, retries)
+        except RemoteError as error:
+            if requests:
+                raise RemoteError(
+                    f"{error} (after {requests} request(s): the graph on the server is incomplete)"
+                ) from None
+            raise
+        triples += count
+        requests += 1
+    return PushReport(target.url, triples, requests, time.perf_counter() - started)
+
+
+def push_target(url: str | None, graph: str | None = None) -> Endpoint:
+    """Where a push goes; raises InputError for a URL that cannot be one, before any work is done."""
+    if not url:
+        raise InputError("a graph to push needs the URL of a Graph Store endpoint (--push)")
+    return Endpoint.parse(url).with_graph(graph)
+
+
+def chunks(source: bytes | Path, chunk_triples: int) -> Iterator[tuple[bytes, int]]:
+    """N-Triples documents of at most `chunk_triples` triples each; at least one, even when empty.
+
+    A blank node is only itself within one document, so every triple that holds one travels in a
+    single last chunk, whatever its size; csgraph's own graphs have none.
+    """
+    if isinstance(source, Path):
+        if not source.is_file():
+            raise InputError("no such graph file", str(source))
+        rdf_format = ox.RdfFormat.from_extension(source.suffix.lstrip(".")) or ox.RdfFormat.N_TRIPLES
+        quads = ox.parse(path=source, format=rdf_format)
+    else:
+        quads = ox.parse(source, format=ox.RdfFormat.N_TRIPLES)
+    block: list[ox.Triple] = []
+    with_blank_nodes: list[ox.Triple] = []
+    sent = False
+    try:
+        for quad in quads:
+            triple = quad.triple
+            if isinstance(triple.subject, ox.BlankNode) or isinstance(triple.object, ox.BlankNode):
+                with_blank_nodes.append(triple)
+                continue
+            block.append(triple)
+            if len(block) == chunk_triples:
+                yield serialized(block), len(block)
+                block, sent = [], True
+    except SyntaxError as error:
+        raise InputError(
+            f"not valid RDF: {error}", str(source) if isinstance(source, Path) else None
+        ) from None
+    for last in (block, with_blank_nodes):
+        if last or not sent:
+            yield serialized(last), len(last)
+            sent = True
+
+
+def serialized(triples: list[ox.Triple]) -> bytes:
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+
+
+def sparql_select(
+    endpoint: str, query: str, *, timeout: float = TIMEOUT_SECONDS, retries: int = RETRIES
+) -> dict[str, object]:
+    """The SPARQL 1.1 JSON results of a SELECT (or ASK), POSTed form-encoded as every endpoint accepts."""
+    target = Endpoint.parse(endpoint)
+    body = urllib.parse.urlencode({"query": query}).encode("utf-8")
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Accept": "application/sparql-results+json",
+    }
+    payload = send(target, "POST", body, headers, timeout, retries)
+    try:
+        document = json.loads(payload)
+    except ValueError:
+        raise RemoteError(f"{target.url} did not answer with SPARQL JSON results") from None
+    if not isinstance(document, dict):
+        raise RemoteError(f"{target.url} did not answer with SPARQL JSON results")
+    return document
+
+
+def send(
+    target: Endpoint, method: str, body: bytes, headers: dict[str, str], timeout: float, retries: int
+) -> bytes:
+    """One HTTP exchange; connection failures and 5xx are tried again, a refusal is reported at once."""
+    all_headers = {"User-Agent": "csgraph", **headers}
+    if target.authorization:
+        all_headers["Authorization"] = target.authorization
+    problem = ""
+    for attempt in range(retries + 1):
+        if attempt:
+            time.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
+        request = urllib.request.Request(target.url, data=body, headers=all_headers, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return response.read()
+        except urllib.error.HTTPError as error:
+            answer = f"HTTP {error.code} {error.reason}: {first_line(error.read())}".rstrip(": ")
+            if error.code < 500:
+                raise RemoteError(f"{target.url} refused the {method}: {answer}") from None
+            problem = f"{target.url} failed: {answer}"
+        except urllib.error.URLError as error:
+            problem = f"cannot reach {target.url}: {error.reason}"
+        except (TimeoutError, ConnectionError, http.client.HTTPException) as error:
+            problem = f"cannot reach {target.url}: {error or type(error).__name__}"
+    raise RemoteError(f"{problem} ({retries + 1} attempts)")
+
+
+def first_line(message: bytes) -> str:
+    """Servers explain a refusal in a page or a stack trace; its first non-empty line is what matters."""
+    text = message.decode("utf-8", errors="replace")
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")[:200]
