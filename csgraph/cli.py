@@ -249,19 +249,19 @@ def export(
     ] = DEFAULT_OUT / "export",
     formats: Annotated[
         list[str] | None,
-        typer.Option("--format", help="turtle, ntriples, jsonld or csv; repeat for more [default: all]."),
+        typer.Option("--format", help="turtle, ntriples, jsonld or csv; repeat for more (default: all)."),
     ] = None,
     base_url: Annotated[
         str | None,
         typer.Option(
-            "--base-url", help="Where the files will be published [default: https://example.org/csgraph/]."
+            "--base-url", help="Where the files will be published (default: https://example.org/csgraph/)."
         ),
     ] = None,
     publisher: Annotated[
-        str | None, typer.Option("--publisher", help="Who publishes the data [default: the FCSF].")
+        str | None, typer.Option("--publisher", help="Who publishes the data (default: the FCSF).")
     ] = None,
     licence: Annotated[
-        str | None, typer.Option("--licence", help="Licence URL [default: Licence Ouverte / Etalab 2.0].")
+        str | None, typer.Option("--licence", help="Licence URL (default: Licence Ouverte / Etalab 2.0).")
     ] = None,
     issued: Annotated[
         datetime | None,
@@ -271,7 +271,7 @@ def export(
     ] = None,
     modified: Annotated[
         datetime | None,
-        typer.Option("--modified", formats=["%Y-%m-%d"], help="Last change date [default: --issued]."),
+        typer.Option("--modified", formats=["%Y-%m-%d"], help="Last change date (default: --issued)."),
     ] = None,
 ) -> None:
     """Write the graph as Turtle, N-Triples, JSON-LD and CSV tables, with DCAT-AP metadata (catalog.ttl)."""
@@ -302,7 +302,7 @@ def validate(
         Path | None,
         typer.Option(
             "--catalog",
-            help="DCAT metadata to check [default: export/catalog.ttl beside the graph, else made for it].",
+            help="DCAT metadata to check (default: export/catalog.ttl beside the graph, else made for it).",
         ),
     ] = None,
     limit: Annotated[

@@ -1,0 +1,365 @@
+"""The open-data export: every file parses back to the graph, tables count what the fiches hold, the catalog
+describes the very bytes written, and the same graph always gives the same files."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import shutil
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, XSD
+from typer.testing import CliRunner
+
+from csgraph.build import build
+from csgraph.cli import app
+from csgraph.errors import InputError
+from csgraph.export import CATALOG_FILE, TABLES, CatalogSettings, ExportReport, export
+from csgraph.model import Fiche
+
+from .conftest import FIXTURES, SAMPLE
+
+SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
+CSG = rdflib.Namespace("https://w3id.org/csgraph/ontology#")
+BASE_URL = "https://data.example.fr/centres-sociaux/"
+
+
+@pytest.fixture(scope="module")
+def exported(sample_graph: Path, tmp_path_factory: pytest.TempPathFactory) -> ExportReport:
+    out_dir = tmp_path_factory.mktemp("export")
+    return export(sample_graph, out_dir, settings=CatalogSettings(base_url=BASE_URL))
+
+
+def table(report: ExportReport, name: str) -> list[dict[str, str]]:
+    with open(report.out_dir / name, encoding="utf-8", newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+def same_graphs(expected: rdflib.Graph, actual: rdflib.Graph) -> None:
+    """Equal sets of triples: the graphs have no blank nodes, so this is isomorphism, only faster."""
+    assert not [term for triple in expected for term in triple if isinstance(term, rdflib.BNode)]
+    missing, extra = set(expected) - set(actual), set(actual) - set(expected)
+    assert not missing and not extra, f"missing {sorted(missing)[:5]}, extra {sorted(extra)[:5]}"
+
+
+# Every RDF file gives the graph back
+
+
+def test_turtle_ntriples_and_jsonld_hold_the_triples_of_the_graph(sample_graph: Path, exported: ExportReport):
+    graph = rdflib.Graph().parse(sample_graph, format="turtle")
+    for name, syntax in (("graph.ttl", "turtle"), ("graph.nt", "nt"), ("graph.jsonld", "json-ld")):
+        same_graphs(graph, rdflib.Graph().parse(exported.out_dir / name, format=syntax))
+
+
+def test_ntriples_are_sorted_lines_of_the_graph(sample_graph: Path, exported: ExportReport):
+    lines = (exported.out_dir / "graph.nt").read_bytes().splitlines()
+    assert lines == sorted(set(lines))
+    original = ox.serialize(
+        ox.parse(path=sample_graph, format=ox.RdfFormat.TURTLE), format=ox.RdfFormat.N_TRIPLES
+    )
+    assert set(lines) == set(original.splitlines())
+    assert exported.triples == len(lines)
+
+
+def test_turtle_uses_the_project_prefixes(exported: ExportReport):
+    turtle = (exported.out_dir / "graph.ttl").read_text(encoding="utf-8")
+    assert "@prefix csg: <https://w3id.org/csgraph/ontology#> ." in turtle
+    assert "a csg:Action" in turtle
+
+
+def jsonld_nodes(report: ExportReport) -> dict[str, dict[str, object]]:
+    document = json.loads((report.out_dir / "graph.jsonld").read_text(encoding="utf-8"))
+    return {node["id"]: node for node in document["@graph"]}
+
+
+def test_jsonld_reads_as_words_and_matches_the_fiches(exported: ExportReport, sample_fiches: list[Fiche]):
+    nodes = jsonld_nodes(exported)
+    actions = {node["title"]: node for node in nodes.values() if node.get("type") == "Action"}
+    assert sorted(actions) == sorted(fiche.title for fiche in sample_fiches)
+    for fiche in sample_fiches:
+        action = actions[fiche.title]
+        assert action["sourceLine"] == fiche.source.line
+        assert action["truncated"] is False
+        assert nodes[action["organiser"]]["prefLabel"] == {"fr": fiche.structure}
+        keywords = action.get("keyword", [])
+        keywords = [keywords] if isinstance(keywords, str) else keywords
+        assert sorted(nodes[iri]["prefLabel"]["fr"] for iri in keywords) == sorted(fiche.keywords)
+
+
+def test_jsonld_keys_are_words_not_iris(exported: ExportReport):
+    nodes = jsonld_nodes(exported)
+    action_keys = {key for node in nodes.values() if node.get("type") == "Action" for key in node}
+    assert {"title", "organiser", "keyword", "partnerType", "status", "sourceFile"} <= action_keys
+    assert not [key for key in action_keys if ":" in key]
+
+
+def write_graph(graph: rdflib.Graph, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "graph.ttl"
+    graph.serialize(path, format="turtle")
+    return path
+
+
+def test_jsonld_keeps_values_no_term_describes(tmp_path: Path):
+    """Text that looks like JSON-LD, other languages and datatypes, odd IRIs: all come back unchanged."""
+    action = rdflib.URIRef("https://w3id.org/csgraph/action/x")
+    odd = rdflib.URIRef("https://w3id.org/csgraph/action/a:b")
+    graph = rdflib.Graph()
+    graph.add((action, RDF.type, CSG.Action))
+    graph.add((action, DCTERMS.title, rdflib.Literal("Accès au numérique", lang="fr")))
+    graph.add((action, DCTERMS.title, rdflib.Literal("Access to digital tools", lang="en")))
+    graph.add((action, DCTERMS.title, rdflib.Literal("@id")))
+    graph.add((action, CSG.endReason, rdflib.Literal('{"@context": null} </script>\u0007', lang="fr")))
+    graph.add((action, CSG.sourceLine, rdflib.Literal("0012", datatype=XSD.integer)))
+    graph.add((action, CSG.truncated, rdflib.Literal("1", datatype=XSD.boolean)))
+    graph.add((action, CSG.layout, rdflib.Literal("mise en page", lang="fr")))
+    graph.add((action, DCTERMS.date, rdflib.Literal("2019-03", datatype=XSD.gYearMonth)))
+    graph.add((action, DCTERMS.relation, odd))
+    graph.add((action, DCTERMS.relation, rdflib.URIRef("https://w3id.org/csgraph/")))
+    graph.add((action, DCTERMS.relation, rdflib.URIRef("https://w3id.org/csgraph/action/.hidden")))
+    graph.add((action, DCTERMS.relation, rdflib.URIRef("urn:isbn:2-07-036002-4")))
+    graph.add((odd, RDF.type, rdflib.URIRef("https://w3id.org/csgraph/ontology#Unknown")))
+    report = export(write_graph(graph, tmp_path / "in"), tmp_path / "out", ["jsonld"])
+    same_graphs(graph, rdflib.Graph().parse(report.out_dir / "graph.jsonld", format="json-ld"))
+    (node,) = [node for node in jsonld_nodes(report).values() if node["id"] == "action/x"]
+    assert node["title"] == "Accès au numérique"  # the plain word where the term fits
+
+
+# CSV tables
+
+
+def test_tables_have_a_header_and_count_what_the_fiches_hold(
+    exported: ExportReport, sample_fiches: list[Fiche]
+):
+    for spec in TABLES:
+        with open(exported.out_dir / spec.file_name, encoding="utf-8", newline="") as stream:
+            assert tuple(next(csv.reader(stream))) == spec.header
+    assert len(table(exported, "actions.csv")) == len(sample_fiches) == 25
+    structures = {(fiche.structure, fiche.departement_code) for fiche in sample_fiches}
+    assert len(table(exported, "structures.csv")) == len(structures) == 17
+    partner_rows = sum(len(set(fiche.partners)) for fiche in sample_fiches)
+    assert len(table(exported, "action-partners.csv")) == partner_rows
+    keyword_rows = sum(len(set(fiche.keywords)) for fiche in sample_fiches)
+    assert len(table(exported, "action-keywords.csv")) == keyword_rows
+    fundings = [funding for fiche in sample_fiches for funding in fiche.money.funding]
+    assert len(table(exported, "fundings.csv")) == len(fundings)
+    assert exported.rows["action-partners.csv"] == partner_rows
+
+
+def test_table_ids_join(exported: ExportReport):
+    actions = {row["action_id"] for row in table(exported, "actions.csv")}
+    structures = {row["structure_id"] for row in table(exported, "structures.csv")}
+    assert {row["structure_id"] for row in table(exported, "actions.csv")} == structures
+    for name in ("action-partners.csv", "action-keywords.csv", "fundings.csv"):
+        assert {row["action_id"] for row in table(exported, name)} <= actions
+    counted = sum(int(row["actions"]) for row in table(exported, "structures.csv"))
+    assert counted == len(actions)
+
+
+def test_tables_keep_values_as_the_fiches_wrote_them(exported: ExportReport, sample_fiches: list[Fiche]):
+    by_title = {row["title"]: row for row in table(exported, "actions.csv")}
+    for fiche in sample_fiches:
+        row = by_title[fiche.title]
+        assert row["structure"] == fiche.structure
+        assert row["departement_code"] == fiche.departement_code
+        assert row["status"] == fiche.status
+        assert row["summary"] == fiche.texts.get("summary", "")
+        assert row["source_line"] == str(fiche.source.line)
+    stated = sorted(funding.amount for fiche in sample_fiches for funding in fiche.money.funding)
+    assert sorted(Decimal(row["amount"]) for row in table(exported, "fundings.csv")) == stated
+    assert {row["source_text"] for row in table(exported, "fundings.csv")} == {
+        funding.line for fiche in sample_fiches for funding in fiche.money.funding
+    }
+
+
+def test_partner_rows_name_the_partner_types_of_each_fiche(
+    exported: ExportReport, sample_fiches: list[Fiche]
+):
+    titles = {row["action_id"]: row["title"] for row in table(exported, "actions.csv")}
+    named: dict[str, set[str]] = {}
+    for row in table(exported, "action-partners.csv"):
+        named.setdefault(titles[row["action_id"]], set()).add(row["partner_type"].casefold())
+    for fiche in sample_fiches:
+        assert named.get(fiche.title, set()) == {partner.casefold() for partner in fiche.partners}
+
+
+# The catalog
+
+
+@pytest.fixture(scope="module")
+def catalog(exported: ExportReport) -> rdflib.Graph:
+    return rdflib.Graph().parse(exported.catalog, format="turtle")
+
+
+def test_catalog_describes_the_bytes_written(exported: ExportReport, catalog: rdflib.Graph):
+    (dataset,) = catalog.subjects(RDF.type, DCAT.Dataset)
+    distributions = list(catalog.objects(dataset, DCAT.distribution))
+    written = sorted(path.name for path in exported.out_dir.iterdir() if path.name != CATALOG_FILE)
+    assert len(distributions) == len(written) == 3 + len(TABLES)
+    for distribution in distributions:
+        url = str(catalog.value(distribution, DCAT.downloadURL))
+        assert url.startswith(BASE_URL)
+        data = (exported.out_dir / url.removeprefix(BASE_URL)).read_bytes()
+        size = catalog.value(distribution, DCAT.byteSize)
+        assert size.datatype == XSD.nonNegativeInteger and int(size) == len(data)
+        checksum = catalog.value(distribution, SPDX.checksum)
+        assert str(catalog.value(checksum, SPDX.checksumValue)) == hashlib.sha256(data).hexdigest()
+        assert catalog.value(distribution, DCAT.accessURL) is not None
+        assert str(catalog.value(distribution, DCAT.mediaType)).startswith(
+            "https://www.iana.org/assignments/"
+        )
+        assert str(catalog.value(distribution, DCTERMS.format)).startswith(
+            "http://publications.europa.eu/resource/authority/file-type/"
+        )
+
+
+def test_catalog_coverage_comes_from_the_graph(catalog: rdflib.Graph, sample_fiches: list[Fiche]):
+    (dataset,) = catalog.subjects(RDF.type, DCAT.Dataset)
+    keywords = {str(keyword) for keyword in catalog.objects(dataset, DCAT.keyword)}
+    assert keywords == {keyword for fiche in sample_fiches for keyword in fiche.keywords}
+    places = list(catalog.objects(dataset, DCTERMS.spatial))
+    assert {str(catalog.value(place, DCTERMS.identifier)) for place in places} == {
+        fiche.departement_code for fiche in sample_fiches
+    }
+    assert all((place, RDF.type, DCTERMS.Location) in catalog for place in places)
+    assert {title.language for title in catalog.objects(dataset, DCTERMS.title)} == {"fr", "en"}
+    assert all(fiche.year is None for fiche in sample_fiches)
+    assert catalog.value(dataset, DCTERMS.temporal) is None
+    assert catalog.value(dataset, DCTERMS.issued) is None  # no date option: no date, never the clock
+
+
+def test_catalog_publisher_and_licence(catalog: rdflib.Graph):
+    (dataset,) = catalog.subjects(RDF.type, DCAT.Dataset)
+    publisher = catalog.value(dataset, DCTERMS.publisher)
+    assert (publisher, RDF.type, FOAF.Agent) in catalog
+    assert "centres sociaux" in str(catalog.value(publisher, FOAF.name))
+    licences = set(catalog.objects(None, DCTERMS.license))
+    assert licences == {rdflib.URIRef("https://www.etalab.gouv.fr/licence-ouverte-open-licence/")}
+    assert (next(iter(licences)), RDF.type, DCTERMS.LicenseDocument) in catalog
+
+
+def test_catalog_takes_years_and_places_from_listing_fiches(tmp_path: Path):
+    built = build([FIXTURES / "listing_layout.txt"], tmp_path / "built", keep_store=False)
+    settings = CatalogSettings(issued=date(2024, 5, 1), publisher='Fédé "62" <b>\nNord')
+    report = export(built.graph, tmp_path / "export", ["csv"], settings)
+    catalog = rdflib.Graph().parse(report.catalog, format="turtle")
+    (dataset,) = catalog.subjects(RDF.type, DCAT.Dataset)
+    period = catalog.value(dataset, DCTERMS.temporal)
+    assert (catalog.value(period, DCAT.startDate), catalog.value(period, DCAT.endDate)) == (
+        rdflib.Literal("2019", datatype=XSD.gYear),
+        rdflib.Literal("2021", datatype=XSD.gYear),
+    )
+    codes = {
+        str(catalog.value(place, DCTERMS.identifier)) for place in catalog.objects(dataset, DCTERMS.spatial)
+    }
+    assert codes == {"24", "974"}
+    assert catalog.value(dataset, DCTERMS.issued) == rdflib.Literal("2024-05-01", datatype=XSD.date)
+    assert catalog.value(dataset, DCTERMS.modified) == rdflib.Literal("2024-05-01", datatype=XSD.date)
+    publisher = catalog.value(dataset, DCTERMS.publisher)
+    assert str(catalog.value(publisher, FOAF.name)) == 'Fédé "62" <b>\nNord'
+    assert len(list(catalog.objects(dataset, DCAT.distribution))) == len(TABLES)
+
+
+# Determinism and safety
+
+
+def file_bytes(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+def test_same_graph_same_bytes_from_store_or_turtle(
+    sample_graph: Path, exported: ExportReport, tmp_path: Path
+):
+    """The sample graph is read from its persistent store; a bare copy of graph.ttl must export the same."""
+    bare = tmp_path / "bare" / "graph.ttl"
+    bare.parent.mkdir()
+    shutil.copy(sample_graph, bare)
+    again = export(bare, tmp_path / "again", settings=CatalogSettings(base_url=BASE_URL))
+    assert file_bytes(again.out_dir) == file_bytes(exported.out_dir)
+
+
+def test_two_builds_and_exports_are_byte_identical(tmp_path: Path):
+    graphs, exports = [], []
+    for run in ("one", "two"):
+        built = build([SAMPLE], tmp_path / run, keep_store=False)
+        graphs.append(built.graph.read_bytes())
+        exports.append(file_bytes(export(built.graph, tmp_path / run / "export").out_dir))
+    assert graphs[0] == graphs[1]
+    assert exports[0] == exports[1]
+
+
+def test_a_failed_export_leaves_no_half_file(sample_graph: Path, tmp_path: Path):
+    with pytest.raises(InputError, match="--base-url"):
+        export(sample_graph, tmp_path / "out", settings=CatalogSettings(base_url="https://exa mple.org/"))
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda graph, out: export(graph, out, ["turtle", "xml"]), "unknown format xml"),
+        (lambda graph, out: export(graph, out, settings=CatalogSettings(base_url="ftp://x/")), "http"),
+        (lambda graph, out: export(graph, out, settings=CatalogSettings(licence="etalab")), "--licence"),
+        (lambda graph, out: export(graph, out, settings=CatalogSettings(publisher="  ")), "--publisher"),
+        (lambda graph, out: export(graph.parent / "missing.ttl", out), "csgraph build"),
+        (lambda graph, out: export(graph, graph.parent), "holds the graph itself"),
+    ],
+)
+def test_bad_requests_are_input_errors(
+    sample_graph: Path, tmp_path: Path, call: Callable[[Path, Path], object], message: str
+):
+    with pytest.raises(InputError, match=message):
+        call(sample_graph, tmp_path / "out")
+
+
+def test_cli_exports_and_reports_each_file(sample_graph: Path, tmp_path: Path):
+    result = CliRunner().invoke(
+        app,
+        [
+            "export",
+            "--graph",
+            str(sample_graph),
+            "--out",
+            str(tmp_path),
+            "--format",
+            "csv",
+            "--issued",
+            "2024-05-01",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "actions.csv" in result.output and "25 rows" in result.output
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+        [CATALOG_FILE, *(spec.file_name for spec in TABLES)]
+    )
+    catalog = rdflib.Graph().parse(tmp_path / CATALOG_FILE, format="turtle")
+    assert rdflib.Literal("2024-05-01", datatype=XSD.date) in set(catalog.objects(None, DCTERMS.issued))
+
+
+def test_cli_rejects_a_bad_base_url_in_one_line(sample_graph: Path, tmp_path: Path):
+    result = CliRunner().invoke(
+        app, ["export", "--graph", str(sample_graph), "--out", str(tmp_path), "--base-url", "x"]
+    )
+    assert result.exit_code == 2
+    assert "--base-url must be an http(s) URL" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_csv_cells_round_trip_hostile_text(tmp_path: Path):
+    """Quotes, commas, line breaks and formula-like text stay exactly as written."""
+    hostile = '=HYPERLINK("http://x","clic"), "quoted"\r\nsecond line; -1+1'
+    action = rdflib.URIRef("https://w3id.org/csgraph/action/x")
+    graph = rdflib.Graph()
+    graph.add((action, RDF.type, CSG.Action))
+    graph.add((action, DCTERMS.abstract, rdflib.Literal(hostile, lang="fr")))
+    graph.add((action, DCTERMS.title, rdflib.Literal("- 542 euros", lang="fr")))
+    report = export(write_graph(graph, tmp_path / "in"), tmp_path / "out", ["csv"])
+    (row,) = table(report, "actions.csv")
+    assert (row["action_id"], row["title"], row["summary"]) == ("x", "- 542 euros", hostile)
