@@ -705,6 +705,14 @@ def insertion_ordered(ntriples: bytes) -> ox.Store:
 # The export
 
 
+def graph_ntriples(graph_path: Path) -> bytes:
+    """The built graph as sorted N-Triples; never empty, since a build always holds the vocabulary."""
+    ntriples = sorted_ntriples(open_graph(graph_path))
+    if not ntriples:
+        raise InputError("the graph holds no triple; rebuild it with `csgraph build`", str(graph_path))
+    return ntriples
+
+
 @dataclass
 class ExportReport:
     """What an export wrote: every file with its size, the catalog describing them, the table sizes."""
@@ -733,7 +741,7 @@ def export(
     settings = checked_settings(settings or CatalogSettings())
     if (out_dir / "graph.ttl").resolve() == graph_path.resolve() and "turtle" in formats:
         raise InputError(f"{out_dir} holds the graph itself; export to another folder (--out)")
-    ntriples = sorted_ntriples(open_graph(graph_path))
+    ntriples = graph_ntriples(graph_path)
     nodes = Nodes.parse(ntriples)
     report = ExportReport(out_dir, triples=ntriples.count(b"\n"))
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -30,9 +30,9 @@ from csgraph.export import (
     Nodes,
     catalog_graph,
     catalog_triples,
+    graph_ntriples,
 )
 from csgraph.resources import project_file
-from csgraph.store import open_graph, sorted_ntriples
 from csgraph.vocabulary import PREFIXES
 
 DATA_SHAPES = "csgraph"
@@ -173,7 +173,7 @@ def catalog_to_check(graph_path: Path, catalog_path: Path | None, nodes: Nodes) 
 
 def validate(graph_path: Path, catalog_path: Path | None = None) -> ValidationReport:
     """Check the graph against the csgraph shapes and its catalog against DCAT-AP 3.0.1."""
-    ntriples = sorted_ntriples(open_graph(graph_path))
+    ntriples = graph_ntriples(graph_path)
     catalog, catalog_target = catalog_to_check(graph_path, catalog_path, Nodes.parse(ntriples))
     data = rdflib.Graph(bind_namespaces="none").parse(data=ntriples, format="nt")
     return ValidationReport(

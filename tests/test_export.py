@@ -301,6 +301,14 @@ def test_a_failed_export_leaves_no_half_file(sample_graph: Path, tmp_path: Path)
     assert not (tmp_path / "out").exists()
 
 
+def empty_graph(folder: Path) -> Path:
+    folder.mkdir()
+    (folder / "graph.ttl").write_text(
+        "@prefix csg: <https://w3id.org/csgraph/ontology#> .\n", encoding="utf-8"
+    )
+    return folder / "graph.ttl"
+
+
 @pytest.mark.parametrize(
     ("call", "message"),
     [
@@ -310,6 +318,7 @@ def test_a_failed_export_leaves_no_half_file(sample_graph: Path, tmp_path: Path)
         (lambda graph, out: export(graph, out, settings=CatalogSettings(publisher="  ")), "--publisher"),
         (lambda graph, out: export(graph.parent / "missing.ttl", out), "csgraph build"),
         (lambda graph, out: export(graph, graph.parent), "holds the graph itself"),
+        (lambda graph, out: export(empty_graph(out), out / "export"), "holds no triple"),
     ],
 )
 def test_bad_requests_are_input_errors(
