@@ -183,7 +183,7 @@ def query(
         list[str] | None, typer.Option("--param", "-p", help="A parameter as NAME=VALUE; repeat for more.")
     ] = None,
     graph: Annotated[
-        Path | None, typer.Option("--graph", help=f"The built graph to ask [default: {DEFAULT_GRAPH}].")
+        Path | None, typer.Option("--graph", help=f"The built graph to ask (default: {DEFAULT_GRAPH}).")
     ] = None,
     endpoint: Annotated[
         str | None, typer.Option("--endpoint", help="Ask this SPARQL 1.1 endpoint URL instead of a graph.")
