@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +18,10 @@ from csgraph.fiches import label_key, read_entries
 from csgraph.mapping import GraphWriter
 from csgraph.model import Fiche, Notice
 from csgraph.reading import InputFile, find_input_files
-from csgraph.store import load_graph, save_store, write_turtle
-from csgraph.vocabulary import Vocabulary
+from csgraph.store import fill_store, save_store, vocabulary_lines
+from csgraph.turtle import TurtleWriter
+from csgraph.vocabulary import PREFIXES, Vocabulary
+from csgraph.writing import atomic_write
 
 GRAPH_FILE = "graph.ttl"
 PARALLEL_FROM_BYTES = 8 * 1024 * 1024  # below this, starting worker processes costs more than it saves
@@ -43,6 +46,14 @@ def distinct(fiches: Iterable[Fiche], attribute: str) -> int:
     return len({label_key(value) for fiche in fiches for value in getattr(fiche, attribute)})
 
 
+def no_fiche_message(notices: list[Notice]) -> str:
+    """The failure says why on its one line (`binary file…`), since the warnings are not printed after it."""
+    if not notices:
+        return "no fiche found"
+    more = f"; and {len(notices) - 1} more warning(s)" if len(notices) > 1 else ""
+    return f"no fiche found ({notices[0]}{more})"
+
+
 def build(
     paths: Sequence[Path],
     out_dir: Path,
@@ -65,21 +76,32 @@ def build(
     if on_start:
         on_start(entries)
 
-    def lines() -> Iterator[str]:
-        for fiche in read_entries(entries, report.notices, workers):
-            report.fiches += 1
-            if on_fiche:
-                on_fiche(fiche)
-            yield from writer.fiche_triples(fiche)
-
     out_dir.mkdir(parents=True, exist_ok=True)
     scratch = out_dir / f".store-building-{os.getpid()}"
     shutil.rmtree(scratch, ignore_errors=True)
     try:
-        store = load_graph(lines(), scratch if keep_store else None)
-        if report.fiches == 0:
-            raise InputError("no fiche found", ", ".join(str(path) for path in paths))
-        report.triples = write_turtle(store, report.graph)
+        with atomic_write(report.graph) as stream:
+            turtle = TurtleWriter(stream, PREFIXES)
+
+            def lines() -> Iterator[str]:
+                for block in vocabulary_lines():
+                    turtle.write(block)
+                    yield from block
+                for fiche in read_entries(entries, report.notices, workers):
+                    report.fiches += 1
+                    if on_fiche:
+                        on_fiche(fiche)
+                    block = list(writer.fiche_triples(fiche))
+                    turtle.write(block)
+                    yield from block
+
+            if keep_store:
+                fill_store(lines(), scratch)
+            else:
+                deque(lines(), maxlen=0)
+            if report.fiches == 0:
+                raise InputError(no_fiche_message(report.notices), ", ".join(str(path) for path in paths))
+        report.triples = turtle.triples
         if keep_store:
             save_store(scratch, report.graph)
     finally:

@@ -14,9 +14,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from csgraph.departements import name_key
 from csgraph.fiches import label_key
 from csgraph.model import Fiche, Notice
-from csgraph.vocabulary import CSG, PREFIXES, Concept, Vocabulary, slug
+from csgraph.vocabulary import CSG, PREFIXES, Concept, Vocabulary, concept_namespace, slug
 
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -75,9 +76,9 @@ def typed(value: object, datatype: str) -> str:
 
 
 def decimal(value: Decimal) -> str:
-    """Canonical xsd:decimal lexical form: no exponent, no trailing zeros."""
-    plain = format(value.normalize(), "f")
-    return typed(plain if "." in plain else f"{plain}.0", "decimal")
+    """XSD 1.1 canonical xsd:decimal (`8000`, `0.4`), as Oxigraph writes it: a graph read back from a
+    store compares equal to the Turtle it came from."""
+    return typed(format(value.normalize(), "f"), "decimal")
 
 
 def short_hash(*parts: str) -> str:
@@ -85,9 +86,24 @@ def short_hash(*parts: str) -> str:
 
 
 def local_name(label: str, limit: int = 60) -> str:
-    """A readable IRI local part; long names are cut and made unique with a hash."""
-    name = slug(label) or "x"
+    """A readable IRI local part; long names are cut and made unique with a hash.
+
+    A name with no Latin letter or digit (`Ωμέγα`, `中文`) has no slug: its hash names it, so that two
+    such names never share one node.
+    """
+    name = slug(label) or f"x-{short_hash(label.strip())}"
     return name if len(name) <= limit else f"{name[:limit].rstrip('-')}-{short_hash(name)}"
+
+
+def find_concept(vocabulary: Vocabulary, scheme: str, label: str) -> Concept:
+    """The concept a fiche means by `label`.
+
+    The vocabulary cannot name a label without a Latin letter or digit (`Ωμέγα`, `中文`); such a value
+    is kept as an unlisted concept named by its hash rather than failing the whole build.
+    """
+    if name_key(label):
+        return vocabulary.lookup(scheme, label)
+    return Concept(concept_namespace(scheme) + local_name(label), label.strip(), scheme, listed=False)
 
 
 def organisation(node: str, kind: str, name: str) -> Iterator[str]:
@@ -183,7 +199,7 @@ class GraphWriter:
                 yield f"{departement} {iri(SKOS + 'notation')} {text(fiche.departement_code, None)} ."
 
     def _concept(self, scheme: str, value: str, fiche: Fiche, attribute: str) -> Concept:
-        concept = self.vocabulary.lookup(scheme, value)
+        concept = find_concept(self.vocabulary, scheme, value)
         if not concept.listed and concept.iri not in self.unlisted:
             line = fiche.field_lines.get(attribute, fiche.source.line)
             self.notices.append(
@@ -244,7 +260,7 @@ class GraphWriter:
         generic = (
             not any(char.isalnum() for char in funder)
             or label_key(funder) == label_key(funder_type.label)
-            or self.vocabulary.lookup("partner", funder).listed
+            or find_concept(self.vocabulary, "partner", funder).listed
         )
         if generic:
             return

@@ -38,26 +38,24 @@ def chunks(lines: Iterable[str], size: int = CHUNK_LINES) -> Iterator[bytes]:
         yield ("\n".join(block) + "\n").encode("utf-8")
 
 
-def load_graph(lines: Iterable[str], persistent: Path | None = None) -> ox.Store:
-    """An in-memory store holding the vocabulary (ontology/) and the given N-Triples lines.
-
-    With `persistent`, the same blocks also go to an on-disk store there, loaded side by side so
-    the text is produced only once.
-    """
-    memory = ox.Store()
-    disk = ox.Store(str(persistent)) if persistent else None
+def vocabulary_lines() -> Iterator[list[str]]:
+    """The vocabulary and concept schemes (ontology/) as N-Triples lines, one batch per file."""
     for file in ontology_files():
-        memory.load(path=str(file), format=ox.RdfFormat.TURTLE)
-        if disk is not None:
-            disk.bulk_load(path=str(file), format=ox.RdfFormat.TURTLE)
+        lines = []
+        for triple in ox.parse(path=str(file), format=ox.RdfFormat.TURTLE):
+            if isinstance(triple.subject, ox.BlankNode) or isinstance(triple.object, ox.BlankNode):
+                raise CsgraphError(f"{file.name}: blank nodes would make builds differ; name every node")
+            lines.append(f"{triple.subject} {triple.predicate} {triple.object} .")
+        yield lines
+
+
+def fill_store(lines: Iterable[str], path: Path) -> None:
+    """An on-disk Oxigraph store at `path` holding the given N-Triples lines, loaded block by block."""
+    store = ox.Store(str(path))
     for block in chunks(lines):
-        # The lines come from mapping.py, whose IRIs are minted from slugs: no need to re-validate them.
-        memory.load(block, format=ox.RdfFormat.N_TRIPLES, lenient=True)
-        if disk is not None:
-            disk.bulk_load(block, format=ox.RdfFormat.N_TRIPLES, lenient=True)
-    if disk is not None:
-        disk.flush()
-    return memory
+        # The lines come from the vocabulary and from mapping.py, whose IRIs are minted from slugs.
+        store.bulk_load(block, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+    store.flush()
 
 
 def sorted_ntriples(store: ox.Store) -> bytes:
