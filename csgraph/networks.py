@@ -1,0 +1,593 @@
+"""Networks projected from the graph: who works with whom, who funds which themes, which themes meet.
+
+Every view is drawn from the actions of the RDF graph (read with SPARQL, never from the fiches): the
+narrowing options choose the actions first, then the view links what those actions name. Nodes are keyed by
+IRI, so a structure and a partner type that share a name stay two nodes, and each node and link keeps the
+actions behind it, for tooltips and exports.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import networkx as nx
+import pyoxigraph as ox
+from rich.table import Table
+from rich.text import Text
+
+from csgraph.departements import name_key
+from csgraph.errors import QueryError
+from csgraph.vocabulary import BASE, PREFIXES, slug
+
+SEED = 62
+"""Seeds community detection (and layouts in render.py): same graph, same picture."""
+
+BETWEENNESS_SOURCES = 200
+"""Betweenness is exact up to this many nodes, and estimated from this many seeded sources above (exact
+costs nodes × links: 20 s for a 1,800-node partnership view)."""
+
+LINKS_LIMIT = 20_000
+"""More links than a page can draw legibly, or at all."""
+
+WRITTEN_FUNDER = f"{BASE}funder/as-written/"
+"""Funders with neither an IRI nor a known type are keyed by what the fiche wrote (`subvention 7000`)."""
+
+UNNAMED_FUNDER = f"{BASE}funder/unnamed"
+"""One node for money whose giver the graph does not name at all."""
+
+KIND_NAMES: dict[str, tuple[str, str]] = {
+    "structure": ("structure", "structures"),
+    "partner": ("partner type", "partner types"),
+    "funder": ("funder", "funders"),
+    "keyword": ("keyword", "keywords"),
+}
+
+
+@dataclass(frozen=True, order=True)
+class Named:
+    """A resource that becomes a node: its IRI (the node key) and its French label."""
+
+    iri: str
+    label: str
+
+
+@dataclass(frozen=True, order=True)
+class Grant:
+    """One stated contribution; `funder` is the funder named beyond its type, else the type itself."""
+
+    funder: Named
+    funder_type: Named | None
+    euros: Decimal | None
+
+
+@dataclass(frozen=True, order=True)
+class Action:
+    """An action as the views need it: what it is called, who ran it where, and what it names."""
+
+    title: str
+    iri: str
+    structure: Named | None = None
+    departement: Named | None = None
+    keywords: tuple[Named, ...] = ()
+    publics: tuple[Named, ...] = ()
+    partner_types: tuple[Named, ...] = ()
+    grants: tuple[Grant, ...] = ()
+
+    @property
+    def place(self) -> str:
+        """`Title (Pas-de-Calais)`: how tooltips and exports name an action."""
+        return f"{self.title} ({self.departement.label})" if self.departement else self.title
+
+
+@dataclass(frozen=True)
+class Narrowing:
+    """Which actions a view is drawn from, and how strong a link must be to be shown."""
+
+    departement: str | None = None
+    keyword: str | None = None
+    public: str | None = None
+    partner: str | None = None
+    min_weight: float = 0
+
+    def describe(self) -> str:
+        """`keyword Santé, weight ≥ 2`, or empty when nothing narrows the view."""
+        parts = [
+            f"{what} {value}"
+            for what, value in (
+                ("département", self.departement),
+                ("keyword", self.keyword),
+                ("public", self.public),
+                ("partner type", self.partner),
+            )
+            if value
+        ]
+        if self.min_weight:
+            parts.append(f"weight ≥ {self.min_weight:g}")
+        return ", ".join(parts)
+
+
+PREFIX_LINES = "".join(f"PREFIX {prefix}: <{namespace}>\n" for prefix, namespace in sorted(PREFIXES.items()))
+CSG = PREFIXES["csg"]
+SKOS = PREFIXES["skos"]
+
+ABOUT_ACTIONS = {
+    f"{PREFIXES['dcterms']}title": "title",
+    f"{CSG}organiser": "structure",
+    f"{CSG}keyword": "keywords",
+    f"{CSG}public": "publics",
+    f"{CSG}partnerType": "partner_types",
+}
+"""What the views read of an action, by property. Simple patterns, joined in Python: nested OPTIONALs with
+label filters took seconds on a few thousand actions."""
+
+ACTIONS_QUERY = PREFIX_LINES + "SELECT ?action WHERE { ?action a csg:Action }"
+ABOUT_QUERY = (
+    "SELECT ?subject ?property ?value WHERE { VALUES ?property { "
+    + " ".join(f"<{iri}>" for iri in ABOUT_ACTIONS)
+    + " } ?subject ?property ?value }"
+)
+DEPARTEMENTS_QUERY = (
+    PREFIX_LINES + "SELECT ?structure ?departement WHERE { ?structure csg:departement ?departement }"
+)
+NAMES_QUERY = (
+    PREFIX_LINES
+    + "SELECT ?thing ?property ?value WHERE "
+    + "{ VALUES ?property { skos:prefLabel skos:altLabel skos:notation } ?thing ?property ?value }"
+)
+GRANTS_QUERY = (
+    PREFIX_LINES
+    + """
+SELECT ?grant ?action ?amount ?written ?funder ?funderType WHERE {
+  ?grant a schema:MonetaryGrant ; schema:fundedItem ?action .
+  OPTIONAL { ?grant schema:amount ?amount }
+  OPTIONAL { ?grant rdfs:label ?written }
+  OPTIONAL { ?grant schema:funder ?funder }
+  OPTIONAL { ?grant csg:funderType ?funderType }
+}"""
+)
+
+
+@dataclass(frozen=True)
+class Names:
+    """How the graph names things: one label to show (French first), and every spelling to narrow by."""
+
+    labels: dict[str, str]
+    spellings: dict[str, set[str]]
+
+    def named(self, iri: str) -> Named:
+        """Labels can be missing in a hand-made graph: the end of the IRI then stands for the name."""
+        return Named(iri, self.labels.get(iri) or iri.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1])
+
+
+def read_names(store: ox.Store) -> Names:
+    """Labels (a French prefLabel, else the smallest other), and name keys of all labels and codes."""
+    candidates: defaultdict[str, list[tuple[bool, str]]] = defaultdict(list)
+    spellings: defaultdict[str, set[str]] = defaultdict(set)
+    for row in store.query(NAMES_QUERY):
+        thing, value = row["thing"].value, row["value"]
+        spellings[thing].add(name_key(value.value))
+        if row["property"].value == f"{SKOS}prefLabel":
+            candidates[thing].append((getattr(value, "language", None) != "fr", value.value))
+    return Names({thing: min(found)[1] for thing, found in candidates.items()}, dict(spellings))
+
+
+def first(values: Iterable[str]) -> str | None:
+    """The smallest of several values (two titles, two organisers): the same pick whatever the row order."""
+    return min(values, default=None)
+
+
+def read_actions(store: ox.Store, names: Names) -> list[Action]:
+    """Every action of the graph with its structure, département, keywords, publics, partners and grants.
+
+    Two structures with the same name in two départements get the département after their label.
+    """
+    about: defaultdict[str, defaultdict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for row in store.query(ABOUT_QUERY):
+        about[row["subject"].value][ABOUT_ACTIONS[row["property"].value]].add(row["value"].value)
+    departement_of = {
+        row["structure"].value: row["departement"].value for row in store.query(DEPARTEMENTS_QUERY)
+    }
+    grants: defaultdict[str, list[Grant]] = defaultdict(list)
+    for row in store.query(GRANTS_QUERY):
+        grants[row["action"].value].append(read_grant(row, names))
+    found = [(row["action"].value, about[row["action"].value]) for row in store.query(ACTIONS_QUERY)]
+    organisers = {first(values["structure"]) for _, values in found} - {None}
+    homonyms: defaultdict[str, set[str]] = defaultdict(set)
+    for structure in organisers:
+        homonyms[names.named(structure).label].add(structure)
+    actions = []
+    for iri, values in found:
+        structure = first(values["structure"])
+        departement = names.named(departement_of[structure]) if structure in departement_of else None
+        organiser = structure and names.named(structure)
+        if organiser and departement and len(homonyms[organiser.label]) > 1:
+            organiser = Named(organiser.iri, f"{organiser.label} ({departement.label})")
+        actions.append(
+            Action(
+                title=first(values["title"]) or "(untitled action)",
+                iri=iri,
+                structure=organiser,
+                departement=departement,
+                keywords=tuple(sorted(names.named(concept) for concept in values["keywords"])),
+                publics=tuple(sorted(names.named(concept) for concept in values["publics"])),
+                partner_types=tuple(sorted(names.named(concept) for concept in values["partner_types"])),
+                grants=tuple(sorted(grants[iri])),
+            )
+        )
+    return sorted(actions)
+
+
+def read_grant(row: ox.QuerySolution, names: Names) -> Grant:
+    kind = names.named(row["funderType"].value) if row["funderType"] is not None else None
+    written = row["written"].value if row["written"] is not None else ""
+    if row["funder"] is not None:
+        funder = names.named(row["funder"].value)
+    elif kind:
+        funder = kind
+    elif slug(written):
+        funder = Named(WRITTEN_FUNDER + slug(written), written)
+    else:
+        funder = Named(UNNAMED_FUNDER, "unnamed funder")
+    amount = Decimal(row["amount"].value) if row["amount"] is not None else None
+    return Grant(funder, kind, amount)
+
+
+def select(actions: list[Action], narrowing: Narrowing, spellings: dict[str, set[str]]) -> list[Action]:
+    """The actions a view is drawn from; a value naming nothing in the graph is an error, not a blank view.
+
+    `62`, `pas de calais` and `Pas-de-Calais` choose the same département; `Vieillissement` finds the keyword
+    the SENACS site spells `Viellissement`, through its alternative label.
+    """
+    chosen = actions
+    for what, value in (
+        ("département", narrowing.departement),
+        ("keyword", narrowing.keyword),
+        ("public", narrowing.public),
+        ("partner type", narrowing.partner),
+    ):
+        if value:
+            named_by = NARROWED_BY[what]
+            wanted = matching(
+                value, {thing for action in actions for thing in named_by(action)}, spellings, what
+            )
+            chosen = [action for action in chosen if any(thing.iri in wanted for thing in named_by(action))]
+    return chosen
+
+
+NARROWED_BY: dict[str, Callable[[Action], tuple[Named, ...]]] = {
+    "département": lambda action: (action.departement,) if action.departement else (),
+    "keyword": lambda action: action.keywords,
+    "public": lambda action: action.publics,
+    "partner type": lambda action: action.partner_types,
+}
+
+
+def matching(value: str, known: set[Named], spellings: dict[str, set[str]], what: str) -> set[str]:
+    """IRIs of the things `value` names, with accents, case and punctuation not counting."""
+    key = name_key(value)
+    found = {thing.iri for thing in known if key and key in spellings.get(thing.iri, {name_key(thing.label)})}
+    if not found:
+        labels = sorted({thing.label for thing in known})
+        listed = ", ".join(labels[:40]) + (" …" if len(labels) > 40 else "")
+        raise QueryError(f"no {what} {value!r} in this graph; it has: {listed or 'none'}")
+    return found
+
+
+@dataclass
+class Tally:
+    """What accumulates on a node or a link while a view is built."""
+
+    actions: set[Action] = field(default_factory=set)
+    euros: Decimal = Decimal(0)
+    shared: set[Named] = field(default_factory=set)
+
+
+@dataclass
+class Links:
+    """Nodes and links of one view, with the actions (and money) behind each.
+
+    Links below `min_weight` are left out; `weak` keeps their ends, so a node that loses every link is
+    reported hidden rather than drawn as if it never had one.
+    """
+
+    min_weight: float = 0
+    kinds: dict[Named, str] = field(default_factory=dict)
+    node_tallies: defaultdict[Named, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    link_tallies: defaultdict[tuple[Named, Named], Tally] = field(default_factory=lambda: defaultdict(Tally))
+    funder_types: dict[Named, str] = field(default_factory=dict)
+    weak: set[Named] = field(default_factory=set)
+
+    def node(self, thing: Named, kind: str, action: Action, euros: Decimal | None = None) -> None:
+        self.kinds[thing] = kind
+        tally = self.node_tallies[thing]
+        tally.actions.add(action)
+        tally.euros += euros or 0
+
+    def tally(self, one: Named, other: Named) -> Tally:
+        return self.link_tallies[min(one, other), max(one, other)]
+
+    def link(self, one: Named, other: Named, action: Action, euros: Decimal | None = None) -> None:
+        tally = self.tally(one, other)
+        tally.actions.add(action)
+        tally.euros += euros or 0
+
+    def graph(self, weight: Callable[[Tally], float]) -> tuple[nx.Graph, int]:
+        """The graph, nodes and links in IRI order so every later step is repeatable; and how many hid."""
+        strong = {pair: weight(tally) for pair, tally in self.link_tallies.items()}
+        strong = {pair: value for pair, value in strong.items() if value >= self.min_weight}
+        self.weak.update(thing for pair in self.link_tallies.keys() - strong.keys() for thing in pair)
+        check_drawable(len(strong))
+        hidden = self.weak - {thing for pair in strong for thing in pair}
+        graph = nx.Graph()
+        for thing in sorted(self.kinds.keys() - hidden):
+            tally = self.node_tallies[thing]
+            graph.add_node(
+                thing.iri,
+                label=thing.label,
+                kind=self.kinds[thing],
+                actions=len(tally.actions),
+                euros=float(tally.euros),
+                behind=tuple(sorted(tally.actions)),
+            )
+            if thing in self.funder_types:
+                graph.nodes[thing.iri]["funder_type"] = self.funder_types[thing]
+        for one, other in sorted(strong):
+            tally = self.link_tallies[one, other]
+            graph.add_edge(
+                one.iri,
+                other.iri,
+                weight=strong[one, other],
+                actions=len(tally.actions),
+                euros=float(tally.euros),
+                behind=tuple(sorted(tally.actions)),
+                shared=tuple(sorted(thing.label for thing in tally.shared)),
+            )
+        return graph, len(hidden)
+
+
+def check_drawable(links: int) -> None:
+    """A national structures view links ~740,000 pairs: a 265 MB page no browser shows. Refuse; say how."""
+    if links > LINKS_LIMIT:
+        raise QueryError(
+            f"{links:,} links are more than a page can show ({LINKS_LIMIT:,}); narrow the view with "
+            "--departement, --keyword, --public or --partner, or raise --min-weight"
+        )
+
+
+def partnership(actions: list[Action], links: Links) -> None:
+    """Structures and the partner types of their actions; a structure with no partner stays, unlinked."""
+    for action in actions:
+        if action.structure is None:
+            continue
+        links.node(action.structure, "structure", action)
+        for partner in action.partner_types:
+            links.node(partner, "partner", action)
+            links.link(action.structure, partner, action)
+
+
+def funding(actions: list[Action], links: Links) -> None:
+    """Funders and the keywords of the actions they fund; a grant counts in full for each keyword."""
+    for action in actions:
+        for grant in action.grants:
+            links.node(grant.funder, "funder", action, grant.euros)
+            links.funder_types[grant.funder] = grant.funder_type.label if grant.funder_type else ""
+            for keyword in action.keywords:
+                links.node(keyword, "keyword", action, grant.euros)
+                links.link(grant.funder, keyword, action, grant.euros)
+
+
+def keywords(actions: list[Action], links: Links) -> None:
+    """Keywords linked when one action carries both."""
+    for action in actions:
+        for keyword in action.keywords:
+            links.node(keyword, "keyword", action)
+        for one, other in itertools.combinations(action.keywords, 2):
+            links.link(one, other, action)
+
+
+def structures(actions: list[Action], links: Links) -> None:
+    """Structures linked by the partner types they share; a link's weight is how many they share.
+
+    Pairs are counted before any link is built: the pairs grow with the square of the structures, and only
+    those at `min_weight` or above carry their actions.
+    """
+    actions_with: defaultdict[tuple[Named, Named], set[Action]] = defaultdict(set)
+    for action in actions:
+        if action.structure is None:
+            continue
+        links.node(action.structure, "structure", action)
+        for partner in action.partner_types:
+            actions_with[action.structure, partner].add(action)
+    structures_with: defaultdict[Named, list[Named]] = defaultdict(list)
+    for structure, partner in sorted(actions_with):
+        structures_with[partner].append(structure)
+    shared = Counter(pair for group in structures_with.values() for pair in itertools.combinations(group, 2))
+    strong = {pair for pair, count in shared.items() if count >= links.min_weight}
+    links.weak.update(thing for pair in shared.keys() - strong for thing in pair)
+    check_drawable(len(strong))
+    for partner, group in sorted(structures_with.items()):
+        for one, other in itertools.combinations(group, 2):
+            if (one, other) in strong:
+                tally = links.tally(one, other)
+                tally.actions |= actions_with[one, partner] | actions_with[other, partner]
+                tally.shared.add(partner)
+
+
+def action_count(tally: Tally) -> float:
+    return len(tally.actions)
+
+
+def euros_or_actions(tally: Tally) -> float:
+    return float(tally.euros) or len(tally.actions)
+
+
+def shared_count(tally: Tally) -> float:
+    return len(tally.shared)
+
+
+@dataclass(frozen=True)
+class ViewSpec:
+    """What a view shows and how its picture reads."""
+
+    title: str
+    project: Callable[[list[Action], Links], None]
+    weight: Callable[[Tally], float]
+    missing: str
+    size_by: str
+    size_meaning: str
+    width_meaning: str
+    colour_by: str
+
+
+VIEWS: dict[str, ViewSpec] = {
+    "partnership": ViewSpec(
+        "Partnerships: structures and their partner types",
+        partnership,
+        action_count,
+        "name no structure",
+        "actions",
+        "number of actions",
+        "actions the structure led with this partner type",
+        "kind",
+    ),
+    "funding": ViewSpec(
+        "Funding: who funds which themes",
+        funding,
+        euros_or_actions,
+        "state no funding",
+        "euros",
+        "euros stated",
+        "euros for actions with this keyword (number of actions when no amount is stated)",
+        "kind",
+    ),
+    "keywords": ViewSpec(
+        "Keywords that go together",
+        keywords,
+        action_count,
+        "carry no keyword",
+        "actions",
+        "number of actions",
+        "actions carrying both keywords",
+        "community",
+    ),
+    "structures": ViewSpec(
+        "Structures that share partner types",
+        structures,
+        shared_count,
+        "name no structure",
+        "actions",
+        "number of actions",
+        "partner types both structures work with",
+        "community",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class View:
+    """A projected network with what its page and the terminal say about it."""
+
+    name: str
+    spec: ViewSpec
+    graph: nx.Graph
+    actions: int
+    narrowing: Narrowing
+    hidden: int = 0
+
+    @property
+    def title(self) -> str:
+        return self.spec.title
+
+    def kinds(self) -> dict[str, int]:
+        """Nodes per kind, in the order of KIND_NAMES."""
+        counts = {kind: 0 for kind in KIND_NAMES}
+        for _, kind in self.graph.nodes(data="kind"):
+            counts[kind] += 1
+        return {kind: count for kind, count in counts.items() if count}
+
+    def apart(self) -> list[str]:
+        """Labels of nodes without any link: drawn apart, and named so nobody thinks they were dropped."""
+        return sorted(self.graph.nodes[node]["label"] for node in self.graph if not self.graph.degree(node))
+
+    def summary(self) -> str:
+        drawn = {action for _, behind in self.graph.nodes(data="behind") for action in behind}
+        if len(drawn) == self.actions:
+            parts = [f"{self.actions} action{plural(self.actions)}"]
+        else:
+            parts = [f"{len(drawn)} of {self.actions} actions drawn"]
+            if not self.hidden:
+                parts[0] += f" (the others {self.spec.missing})"
+        parts += [count_of(kind, count) for kind, count in self.kinds().items()]
+        links = self.graph.number_of_edges()
+        parts.append(f"{links} link{plural(links)}")
+        if self.hidden:
+            parts.append(
+                f"{self.hidden} node{plural(self.hidden)} hidden, all links below weight "
+                f"{self.narrowing.min_weight:g}"
+            )
+        apart = self.apart()
+        if apart:
+            parts.append(
+                f"without links, shown apart: {', '.join(apart[:5])}" + (" …" if len(apart) > 5 else "")
+            )
+        return " · ".join(parts)
+
+    def central(self, top: int = 5) -> list[tuple[str, str, int, float]]:
+        """The most connected nodes of each kind as (kind, label, degree, betweenness): what reports quote."""
+        rows = []
+        for kind in self.kinds():
+            nodes = [data for _, data in self.graph.nodes(data=True) if data["kind"] == kind]
+            nodes.sort(key=lambda data: (-data["degree"], -data["betweenness"], data["label"]))
+            rows += [(kind, data["label"], data["degree"], data["betweenness"]) for data in nodes[:top]]
+        return rows
+
+
+def plural(count: int) -> str:
+    return "" if count == 1 else "s"
+
+
+def count_of(kind: str, count: int) -> str:
+    one, many = KIND_NAMES[kind]
+    return f"{count} {one if count == 1 else many}"
+
+
+def view(store: ox.Store, name: str, narrowing: Narrowing | None = None) -> View:
+    """The network `name` of the graph in `store`, drawn from the actions `narrowing` chooses."""
+    if name not in VIEWS:
+        raise QueryError(f"unknown view {name!r}; the views are: {', '.join(VIEWS)}")
+    narrowing = narrowing or Narrowing()
+    spec = VIEWS[name]
+    names = read_names(store)
+    actions = select(read_actions(store, names), narrowing, names.spellings)
+    links = Links(min_weight=narrowing.min_weight)
+    spec.project(actions, links)
+    graph, hidden = links.graph(spec.weight)
+    describe_nodes(graph)
+    return View(name, spec, graph, len(actions), narrowing, hidden)
+
+
+def describe_nodes(graph: nx.Graph) -> None:
+    """Degree, betweenness and community of every node, for the terminal, the colours and Gephi."""
+    betweenness = nx.betweenness_centrality(graph, k=min(len(graph), BETWEENNESS_SOURCES), seed=SEED)
+    communities = nx.community.louvain_communities(graph, weight="weight", seed=SEED) if len(graph) else []
+    ordered = sorted(communities, key=lambda members: (-len(members), min(members)))
+    for number, members in enumerate(ordered, start=1):
+        for node in members:
+            graph.nodes[node]["community"] = number
+    for node, data in graph.nodes(data=True):
+        data["degree"] = graph.degree(node)
+        data["betweenness"] = round(betweenness[node], 4)
+
+
+def central_table(projected: View) -> Table:
+    """The most central nodes of each kind, for the terminal; labels stay text, never rich markup."""
+    table = Table(title=f"Most central in {projected.name}", title_justify="left")
+    for heading in ("kind", "name", "degree", "betweenness"):
+        table.add_column(heading, justify="right" if heading in ("degree", "betweenness") else "left")
+    for kind, label, degree, betweenness in projected.central():
+        table.add_row(KIND_NAMES[kind][0], Text(label), str(degree), f"{betweenness:.3f}")
+    return table

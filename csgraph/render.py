@@ -1,0 +1,450 @@
+"""Networks as files: a self-contained HTML page (vis-network inlined), GraphML or GEXF for Gephi.
+
+The page carries its JavaScript inline, so it opens offline (a USB key, an intranet) with no `lib/` folder and
+no CDN; a Content-Security-Policy lets only those exact scripts run and forbids every fetch. We own the
+template rather than use pyvis's: pyvis switches tooltips to innerHTML as soon as a title holds `href` and
+inserts its heading raw. Here fiche text reaches the page only as autoescaped HTML, as JSON with `<`, `>`,
+`&` escaped inside a non-executable script block, and as tooltips built with textContent.
+
+Positions come from a seeded networkx layout, so the page draws at once and the same graph gives the same
+bytes; vis-network's physics only nudges small views apart, then stops.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import math
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+import networkx as nx
+import numpy as np
+from markupsafe import Markup
+from networkx.readwrite.gexf import GEXFWriter
+
+from csgraph.errors import InputError
+from csgraph.networks import KIND_NAMES, SEED, Narrowing, View, count_of, view
+from csgraph.store import open_graph
+from csgraph.writing import write_bytes
+
+SPACING = 90
+"""Pixels per node in the initial layout; the spread grows with the square root of the node count."""
+
+FONT_SIZE = 26
+"""Label size in layout units; the page zooms to fit, so labels read at about 12 to 20 pixels."""
+
+PHYSICS_UP_TO = 300
+"""Larger views keep the networkx layout as is: physics on thousands of nodes takes minutes to settle."""
+
+LAYOUT_BLOCK = 256
+"""Rows of the node-to-node distance matrix computed at once: memory stays near 256 × nodes × 2 floats."""
+
+TOOLTIP_ACTIONS = 12
+"""Actions listed in one tooltip; a hub (the Caf) can stand behind hundreds."""
+
+
+@dataclass(frozen=True)
+class Style:
+    colour: str
+    shape: str
+
+
+KIND_STYLES = {
+    "structure": Style("#3b82c4", "dot"),
+    "partner": Style("#e07b22", "diamond"),
+    "funder": Style("#2f9e5b", "square"),
+    "keyword": Style("#8e5cc9", "triangle"),
+}
+COMMUNITY_COLOURS = (
+    "#4e79a7",
+    "#f28e2b",
+    "#59a14f",
+    "#e15759",
+    "#76b7b2",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
+)
+OTHER_COMMUNITIES = "#cbd5e0"
+
+
+def draw(graph_path: Path, name: str, out: Path, narrowing: Narrowing | None = None) -> View:
+    """Project the view `name` from a built graph and write it to `out`, in the format its suffix names."""
+    writer = WRITERS.get(out.suffix.lower())
+    if writer is None:
+        raise InputError(f"cannot write {out.name}: the output must end in .html, .graphml or .gexf")
+    projected = view(open_graph(graph_path), name, narrowing)
+    write_bytes(out, writer(projected))
+    return projected
+
+
+def euros(amount: float) -> str:
+    """French style, `16 700 €`, cents only when there are some."""
+    text = f"{amount:,.2f}".removesuffix(".00")
+    return text.replace(",", "\u202f").replace(".", ",") + "\u00a0€"
+
+
+def actions_phrase(count: int) -> str:
+    return f"{count} action{'' if count == 1 else 's'}"
+
+
+def apart(graph: nx.Graph) -> list[str]:
+    """Nodes without links, by label: the order they are lined up in below the network."""
+    return sorted(
+        (node for node in graph if not graph.degree(node)), key=lambda node: graph.nodes[node]["label"]
+    )
+
+
+def column_gap(graph: nx.Graph) -> float:
+    """Room for the longest label in the row of unlinked nodes, so their labels never overlap."""
+    longest = max((len(graph.nodes[node]["label"]) for node in apart(graph)), default=0)
+    return max(SPACING, round(0.6 * FONT_SIZE * longest))
+
+
+def spring(graph: nx.Graph, iterations: int = 60) -> np.ndarray:
+    """Fruchterman–Reingold positions in the unit square, seeded, with repulsion computed by blocks of rows.
+
+    networkx's spring_layout switches above 500 nodes to a per-node Python loop that took 25 s on 1,600
+    nodes; this is the same force model in whole-array steps (about a second for 2,000 nodes).
+    """
+    count = len(graph)
+    positions = np.random.default_rng(SEED).random((count, 2))
+    number = {node: index for index, node in enumerate(graph)}
+    ends = np.array([(number[one], number[other]) for one, other in graph.edges], dtype=int).reshape(-1, 2)
+    ideal = 1 / math.sqrt(count)
+    step = 0.1
+    for _ in range(iterations):
+        displacement = np.zeros_like(positions)
+        for start in range(0, count, LAYOUT_BLOCK):
+            block = slice(start, start + LAYOUT_BLOCK)
+            across = positions[block, 0, None] - positions[None, :, 0]
+            down = positions[block, 1, None] - positions[None, :, 1]
+            push = ideal**2 / np.maximum(across**2 + down**2, 1e-4)
+            displacement[block] = np.stack(((across * push).sum(axis=1), (down * push).sum(axis=1)), axis=1)
+        delta = positions[ends[:, 0]] - positions[ends[:, 1]]
+        pull = delta * (np.linalg.norm(delta, axis=1, keepdims=True) / ideal)
+        np.add.at(displacement, ends[:, 0], -pull)
+        np.add.at(displacement, ends[:, 1], pull)
+        length = np.maximum(np.linalg.norm(displacement, axis=1, keepdims=True), 0.01)
+        positions += displacement * (step / length)
+        step -= 0.1 / (iterations + 1)
+    return positions
+
+
+def layout(graph: nx.Graph) -> dict[str, tuple[float, float]]:
+    """Seeded spring layout of the linked nodes, centred; nodes without links lined up in rows below."""
+    linked = graph.subgraph([node for node in graph if graph.degree(node)])
+    spread = SPACING * math.sqrt(max(len(linked), 1))
+    positions: dict[str, tuple[float, float]] = {}
+    if len(linked):
+        placed = spring(linked)
+        placed -= placed.mean(axis=0)
+        placed *= spread / max(np.abs(placed).max(), 1e-9)
+        positions = {
+            node: (round(float(x), 1), round(float(y), 1))
+            for node, (x, y) in zip(linked, placed, strict=True)
+        }
+    top = max((y for _, y in positions.values()), default=0) + SPACING
+    left = min((x for x, _ in positions.values()), default=0)
+    gap = column_gap(graph)
+    per_row = max(1, int(2 * spread // gap) + 1)
+    for index, node in enumerate(apart(graph)):
+        row, column = divmod(index, per_row)
+        positions[node] = (left + column * gap, top + row * SPACING)
+    return positions
+
+
+def colours(projected: View) -> dict[str, str]:
+    graph = projected.graph
+    if projected.spec.colour_by == "community":
+        return {node: community_colour(data["community"]) for node, data in graph.nodes(data=True)}
+    return {node: KIND_STYLES[data["kind"]].colour for node, data in graph.nodes(data=True)}
+
+
+def community_colour(number: int) -> str:
+    return COMMUNITY_COLOURS[number - 1] if number <= len(COMMUNITY_COLOURS) else OTHER_COMMUNITIES
+
+
+def node_sizes(projected: View) -> dict[str, float]:
+    """Area grows with the measure (actions or euros), so a node twice as big is not four times as much."""
+    measures = dict(projected.graph.nodes(data=projected.spec.size_by))
+    biggest = max(measures.values(), default=0)
+    return {
+        node: round(12 + 28 * math.sqrt(value / biggest), 1) if biggest else 12
+        for node, value in measures.items()
+    }
+
+
+def listed(behind: tuple) -> list[str]:
+    lines = [action.place for action in behind[:TOOLTIP_ACTIONS]]
+    if len(behind) > TOOLTIP_ACTIONS:
+        lines.append(f"… and {len(behind) - TOOLTIP_ACTIONS} more")
+    return lines
+
+
+def amount_line(projected: View, data: dict) -> str:
+    if projected.spec.size_by == "euros" and data["euros"]:
+        return f"{euros(data['euros'])} stated · {actions_phrase(data['actions'])}"
+    return actions_phrase(data["actions"])
+
+
+def node_tip(projected: View, data: dict) -> dict[str, object]:
+    kind = KIND_NAMES[data["kind"]][0].capitalize()
+    funder_type = data.get("funder_type")
+    if funder_type is not None and funder_type != data["label"]:
+        kind += f" · type: {funder_type or 'not stated'}"
+    figures = (
+        f"{data['degree']} link{'' if data['degree'] == 1 else 's'} · betweenness {data['betweenness']:g}"
+    )
+    if projected.spec.colour_by == "community":
+        figures += f" · group {data['community']}"
+    return {
+        "heading": data["label"],
+        "lines": [kind, amount_line(projected, data), figures],
+        "actions": listed(data["behind"]),
+    }
+
+
+def edge_tip(projected: View, one: str, other: str, data: dict) -> dict[str, object]:
+    nodes = projected.graph.nodes
+    lines = [amount_line(projected, data)]
+    if data["shared"]:
+        lines.append("Shared partner types: " + ", ".join(data["shared"]))
+    return {
+        "heading": f"{nodes[one]['label']} — {nodes[other]['label']}",
+        "lines": lines,
+        "actions": listed(data["behind"]),
+    }
+
+
+def ordered_edges(graph: nx.Graph) -> list[tuple[str, str]]:
+    """Links with their ends in IRI order, sorted: networkx keeps them in insertion order otherwise."""
+    return sorted((min(one, other), max(one, other)) for one, other in graph.edges)
+
+
+def page_data(projected: View) -> dict[str, object]:
+    """What the page script draws: nodes and links in IRI order, numbered, with positions and tooltips."""
+    graph = projected.graph
+    order = sorted(graph)
+    number = {node: index for index, node in enumerate(order)}
+    positions, fill, sizes = layout(graph), colours(projected), node_sizes(projected)
+    nodes = []
+    for node in order:
+        data = graph.nodes[node]
+        nodes.append(
+            {
+                "id": number[node],
+                "label": data["label"],
+                "shape": KIND_STYLES[data["kind"]].shape,
+                "color": fill[node],
+                "size": sizes[node],
+                "x": positions[node][0],
+                "y": positions[node][1],
+                "physics": bool(graph.degree(node)),
+                "tip": node_tip(projected, data),
+            }
+        )
+    heaviest = max((weight for _, _, weight in graph.edges(data="weight")), default=0)
+    edges = []
+    for one, other in ordered_edges(graph):
+        data = graph.edges[one, other]
+        edges.append(
+            {
+                "from": number[one],
+                "to": number[other],
+                "width": round(1.5 + 10 * data["weight"] / heaviest, 1),
+                "tip": edge_tip(projected, one, other, data),
+            }
+        )
+    return {
+        "nodes": nodes,
+        "edges": edges,
+        "apart": [number[node] for node in apart(graph)],
+        "gap": column_gap(graph),
+        "rowGap": SPACING,
+        "options": vis_options(len(nodes)),
+    }
+
+
+def vis_options(node_count: int) -> dict[str, object]:
+    settle = 0 < node_count <= PHYSICS_UP_TO
+    return {
+        "autoResize": True,
+        "layout": {"improvedLayout": False, "randomSeed": SEED},
+        "nodes": {
+            "borderWidth": 1,
+            "font": {
+                "size": FONT_SIZE,
+                "face": "system-ui, sans-serif",
+                "strokeWidth": 4,
+                "strokeColor": "#ffffff",
+            },
+        },
+        "edges": {
+            "smooth": False,
+            "color": {"color": "#a0aec0", "highlight": "#2d3748", "hover": "#4a5568", "opacity": 0.75},
+        },
+        "interaction": {"hover": True, "tooltipDelay": 80, "hideEdgesOnDrag": node_count > PHYSICS_UP_TO},
+        "physics": {
+            "enabled": settle,
+            "solver": "forceAtlas2Based",
+            "forceAtlas2Based": {
+                "gravitationalConstant": -200,
+                "centralGravity": 0.004,
+                "springLength": 120,
+                "springConstant": 0.04,
+                "avoidOverlap": 1,
+            },
+            "stabilization": {"enabled": settle, "iterations": 200, "updateInterval": 50, "fit": True},
+        },
+    }
+
+
+def legend(projected: View) -> tuple[str, list[dict[str, str]]]:
+    graph = projected.graph
+    if projected.spec.colour_by == "kind":
+        return "Colour: what a node is", [
+            {
+                "colour": KIND_STYLES[kind].colour,
+                "shape": KIND_STYLES[kind].shape,
+                "text": count_of(kind, count),
+            }
+            for kind, count in projected.kinds().items()
+        ]
+    members: dict[int, list[dict]] = {}
+    for _, data in graph.nodes(data=True):
+        members.setdefault(data["community"], []).append(data)
+    entries = []
+    for number in sorted(members)[: len(COMMUNITY_COLOURS)]:
+        group = sorted(members[number], key=lambda data: (-data["actions"], data["label"]))
+        names = ", ".join(data["label"] for data in group[:3]) + (" …" if len(group) > 3 else "")
+        entries.append(
+            {"colour": community_colour(number), "shape": "dot", "text": f"{names} ({len(group)})"}
+        )
+    if len(members) > len(COMMUNITY_COLOURS):
+        rest = len(members) - len(COMMUNITY_COLOURS)
+        entries.append({"colour": OTHER_COMMUNITIES, "shape": "dot", "text": f"{rest} smaller groups"})
+    return "Colour: groups that link more among themselves", entries
+
+
+def script_json(data: object) -> Markup:
+    """JSON that cannot end its <script> block: `<`, `>`, `&` and the JS line separators as \\u escapes."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    for char in "<>&\u2028\u2029":
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return Markup(text)
+
+
+def script_hash(script: str) -> str:
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    return f"'sha256-{digest}'"
+
+
+def vis_script() -> str:
+    """vis-network as pyvis ships it, less the pointer to a source map that is not there.
+
+    Tests check it holds no `</script`, so it can sit inline.
+    """
+    library = (
+        resources.files("pyvis").joinpath("templates/lib/vis-9.1.2/vis-network.min.js").read_text("utf-8")
+    )
+    return library.replace("//# sourceMappingURL=vis-network.min.js.map", "")
+
+
+def templates() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("csgraph", "templates"),
+        autoescape=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def html_bytes(projected: View) -> bytes:
+    environment = templates()
+    vis_js = vis_script()
+    view_js = environment.loader.get_source(environment, "network.js")[0]
+    legend_heading, legend_entries = legend(projected)
+    page = environment.get_template("network.html").render(
+        title=projected.title,
+        summary=projected.summary(),
+        narrowing=projected.narrowing.describe(),
+        legend_heading=legend_heading,
+        legend=legend_entries,
+        size_meaning=projected.spec.size_meaning,
+        width_meaning=projected.spec.width_meaning,
+        apart=bool(apart(projected.graph)),
+        data=script_json(page_data(projected)),
+        vis_js=Markup(vis_js),
+        view_js=Markup(view_js),
+        script_hashes=Markup(" ".join(script_hash(script) for script in (vis_js, view_js))),
+    )
+    return page.encode("utf-8")
+
+
+def flat(projected: View) -> nx.Graph:
+    """The view with plain attributes only (what GraphML and GEXF hold): actions become lines of text."""
+    graph = projected.graph
+    plain = nx.Graph(name=projected.title)
+    for node in sorted(graph):
+        data = graph.nodes[node]
+        plain.add_node(
+            node,
+            label=data["label"],
+            kind=data["kind"],
+            actions=data["actions"],
+            euros=data["euros"],
+            degree=data["degree"],
+            betweenness=data["betweenness"],
+            community=data["community"],
+            titles="\n".join(action.place for action in data["behind"]),
+        )
+        if "funder_type" in data:
+            plain.nodes[node]["funder_type"] = data["funder_type"]
+    for one, other in ordered_edges(graph):
+        data = graph.edges[one, other]
+        plain.add_edge(
+            one,
+            other,
+            weight=float(data["weight"]),
+            actions=data["actions"],
+            euros=data["euros"],
+            shared=", ".join(data["shared"]),
+            titles="\n".join(action.place for action in data["behind"]),
+        )
+    return plain
+
+
+def graphml_bytes(projected: View) -> bytes:
+    stream = io.BytesIO()
+    nx.write_graphml(flat(projected), stream, encoding="utf-8")
+    return stream.getvalue()
+
+
+def gexf_bytes(projected: View) -> bytes:
+    """GEXF with the page's colours, sizes and positions, so Gephi opens it looking the same."""
+    plain = flat(projected)
+    positions, fill, sizes = layout(projected.graph), colours(projected), node_sizes(projected)
+    for node, data in plain.nodes(data=True):
+        red, green, blue = (int(fill[node][index : index + 2], 16) for index in (1, 3, 5))
+        data["viz"] = {
+            "color": {"r": red, "g": green, "b": blue, "a": 1.0},
+            "size": sizes[node],
+            "position": {"x": positions[node][0], "y": -positions[node][1], "z": 0.0},
+        }
+    writer = GEXFWriter(encoding="utf-8", prettyprint=True)
+    writer.xml.find("meta").attrib.pop("lastmodifieddate")  # a date would change the bytes every day
+    writer.add_graph(plain)
+    stream = io.BytesIO()
+    writer.write(stream)
+    return stream.getvalue()
+
+
+WRITERS = {".html": html_bytes, ".htm": html_bytes, ".graphml": graphml_bytes, ".gexf": gexf_bytes}
