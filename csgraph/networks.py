@@ -55,7 +55,7 @@ class Named:
     label: str
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Grant:
     """One stated contribution; `funder` is the funder named beyond its type, else the type itself."""
 
@@ -93,18 +93,19 @@ class Narrowing:
     partner: str | None = None
     min_weight: float = 0
 
+    def given(self) -> list[tuple[str, str]]:
+        """(what, value) of each option that chooses actions, when given."""
+        options = (
+            ("département", self.departement),
+            ("keyword", self.keyword),
+            ("public", self.public),
+            ("partner type", self.partner),
+        )
+        return [(what, value) for what, value in options if value]
+
     def describe(self) -> str:
         """`keyword Santé, weight ≥ 2`, or empty when nothing narrows the view."""
-        parts = [
-            f"{what} {value}"
-            for what, value in (
-                ("département", self.departement),
-                ("keyword", self.keyword),
-                ("public", self.public),
-                ("partner type", self.partner),
-            )
-            if value
-        ]
+        parts = [f"{what} {value}" for what, value in self.given()]
         if self.min_weight:
             parts.append(f"weight ≥ {self.min_weight:g}")
         return ", ".join(parts)
@@ -215,10 +216,15 @@ def read_actions(store: ox.Store, names: Names) -> list[Action]:
                 keywords=tuple(sorted(names.named(concept) for concept in values["keywords"])),
                 publics=tuple(sorted(names.named(concept) for concept in values["publics"])),
                 partner_types=tuple(sorted(names.named(concept) for concept in values["partner_types"])),
-                grants=tuple(sorted(grants[iri])),
+                grants=tuple(sorted(grants[iri], key=grant_order)),
             )
         )
     return sorted(actions)
+
+
+def grant_order(grant: Grant) -> tuple[Named, str, Decimal]:
+    """Grants in a fixed order whatever the rows' order; a missing type or amount sorts first."""
+    return grant.funder, grant.funder_type.iri if grant.funder_type else "", grant.euros or Decimal(0)
 
 
 def read_grant(row: ox.QuerySolution, names: Names) -> Grant:
@@ -243,18 +249,10 @@ def select(actions: list[Action], narrowing: Narrowing, spellings: dict[str, set
     the SENACS site spells `Viellissement`, through its alternative label.
     """
     chosen = actions
-    for what, value in (
-        ("département", narrowing.departement),
-        ("keyword", narrowing.keyword),
-        ("public", narrowing.public),
-        ("partner type", narrowing.partner),
-    ):
-        if value:
-            named_by = NARROWED_BY[what]
-            wanted = matching(
-                value, {thing for action in actions for thing in named_by(action)}, spellings, what
-            )
-            chosen = [action for action in chosen if any(thing.iri in wanted for thing in named_by(action))]
+    for what, value in narrowing.given():
+        named_by = NARROWED_BY[what]
+        wanted = matching(value, {thing for action in actions for thing in named_by(action)}, spellings, what)
+        chosen = [action for action in chosen if any(thing.iri in wanted for thing in named_by(action))]
     return chosen
 
 
@@ -511,7 +509,7 @@ class View:
 
     def apart(self) -> list[str]:
         """Labels of nodes without any link: drawn apart, and named so nobody thinks they were dropped."""
-        return sorted(self.graph.nodes[node]["label"] for node in self.graph if not self.graph.degree(node))
+        return [self.graph.nodes[node]["label"] for node in unlinked(self.graph)]
 
     def summary(self) -> str:
         drawn = {action for _, behind in self.graph.nodes(data="behind") for action in behind}
@@ -544,6 +542,13 @@ class View:
             nodes.sort(key=lambda data: (-data["degree"], -data["betweenness"], data["label"]))
             rows += [(kind, data["label"], data["degree"], data["betweenness"]) for data in nodes[:top]]
         return rows
+
+
+def unlinked(graph: nx.Graph) -> list[str]:
+    """Nodes without any link, by label: the summary names them and the page lines them up apart."""
+    return sorted(
+        (node for node in graph if not graph.degree(node)), key=lambda node: graph.nodes[node]["label"]
+    )
 
 
 def plural(count: int) -> str:

@@ -28,7 +28,7 @@ from markupsafe import Markup
 from networkx.readwrite.gexf import GEXFWriter
 
 from csgraph.errors import InputError
-from csgraph.networks import KIND_NAMES, SEED, Narrowing, View, count_of, view
+from csgraph.networks import KIND_NAMES, SEED, Narrowing, View, count_of, plural, unlinked, view
 from csgraph.store import open_graph
 from csgraph.writing import write_bytes
 
@@ -91,20 +91,9 @@ def euros(amount: float) -> str:
     return text.replace(",", "\u202f").replace(".", ",") + "\u00a0€"
 
 
-def actions_phrase(count: int) -> str:
-    return f"{count} action{'' if count == 1 else 's'}"
-
-
-def apart(graph: nx.Graph) -> list[str]:
-    """Nodes without links, by label: the order they are lined up in below the network."""
-    return sorted(
-        (node for node in graph if not graph.degree(node)), key=lambda node: graph.nodes[node]["label"]
-    )
-
-
 def column_gap(graph: nx.Graph) -> float:
     """Room for the longest label in the row of unlinked nodes, so their labels never overlap."""
-    longest = max((len(graph.nodes[node]["label"]) for node in apart(graph)), default=0)
+    longest = max((len(graph.nodes[node]["label"]) for node in unlinked(graph)), default=0)
     return max(SPACING, round(0.6 * FONT_SIZE * longest))
 
 
@@ -155,7 +144,7 @@ def layout(graph: nx.Graph) -> dict[str, tuple[float, float]]:
     left = min((x for x, _ in positions.values()), default=0)
     gap = column_gap(graph)
     per_row = max(1, int(2 * spread // gap) + 1)
-    for index, node in enumerate(apart(graph)):
+    for index, node in enumerate(unlinked(graph)):
         row, column = divmod(index, per_row)
         positions[node] = (left + column * gap, top + row * SPACING)
     return positions
@@ -173,13 +162,17 @@ def community_colour(number: int) -> str:
 
 
 def node_sizes(projected: View) -> dict[str, float]:
-    """Area grows with the measure (actions or euros), so a node twice as big is not four times as much."""
+    """Radius grows with the square root of the measure (actions or euros): area, not width, tells amounts."""
     measures = dict(projected.graph.nodes(data=projected.spec.size_by))
     biggest = max(measures.values(), default=0)
     return {
         node: round(12 + 28 * math.sqrt(value / biggest), 1) if biggest else 12
         for node, value in measures.items()
     }
+
+
+def count_of_actions(count: int) -> str:
+    return f"{count} action{plural(count)}"
 
 
 def listed(behind: tuple) -> list[str]:
@@ -191,8 +184,8 @@ def listed(behind: tuple) -> list[str]:
 
 def amount_line(projected: View, data: dict) -> str:
     if projected.spec.size_by == "euros" and data["euros"]:
-        return f"{euros(data['euros'])} stated · {actions_phrase(data['actions'])}"
-    return actions_phrase(data["actions"])
+        return f"{euros(data['euros'])} stated · {count_of_actions(data['actions'])}"
+    return count_of_actions(data["actions"])
 
 
 def node_tip(projected: View, data: dict) -> dict[str, object]:
@@ -200,9 +193,7 @@ def node_tip(projected: View, data: dict) -> dict[str, object]:
     funder_type = data.get("funder_type")
     if funder_type is not None and funder_type != data["label"]:
         kind += f" · type: {funder_type or 'not stated'}"
-    figures = (
-        f"{data['degree']} link{'' if data['degree'] == 1 else 's'} · betweenness {data['betweenness']:g}"
-    )
+    figures = f"{data['degree']} link{plural(data['degree'])} · betweenness {data['betweenness']:g}"
     if projected.spec.colour_by == "community":
         figures += f" · group {data['community']}"
     return {
@@ -266,7 +257,7 @@ def page_data(projected: View) -> dict[str, object]:
     return {
         "nodes": nodes,
         "edges": edges,
-        "apart": [number[node] for node in apart(graph)],
+        "apart": [number[node] for node in unlinked(graph)],
         "gap": column_gap(graph),
         "rowGap": SPACING,
         "options": vis_options(len(nodes)),
@@ -380,7 +371,7 @@ def html_bytes(projected: View) -> bytes:
         legend=legend_entries,
         size_meaning=projected.spec.size_meaning,
         width_meaning=projected.spec.width_meaning,
-        apart=bool(apart(projected.graph)),
+        apart=bool(unlinked(projected.graph)),
         data=script_json(page_data(projected)),
         vis_js=Markup(vis_js),
         view_js=Markup(view_js),
