@@ -18,12 +18,13 @@ from csgraph.fiches import label_key, read_entries
 from csgraph.mapping import GraphWriter
 from csgraph.model import Fiche, Notice
 from csgraph.reading import InputFile, find_input_files
-from csgraph.store import fill_store, save_store, vocabulary_lines
+from csgraph.store import STAMP_FILE, fill_store, save_store, vocabulary_lines
 from csgraph.turtle import TurtleWriter
 from csgraph.vocabulary import PREFIXES, Vocabulary
-from csgraph.writing import atomic_write
+from csgraph.writing import atomic_write, process_running, remove_dead_temporaries
 
 GRAPH_FILE = "graph.ttl"
+SCRATCH_PREFIX = ".store-building-"  # + the pid of the build that owns it
 PARALLEL_FROM_BYTES = 8 * 1024 * 1024  # below this, starting worker processes costs more than it saves
 
 
@@ -44,6 +45,20 @@ class BuildReport:
 
 def distinct(fiches: Iterable[Fiche], attribute: str) -> int:
     return len({label_key(value) for fiche in fiches for value in getattr(fiche, attribute)})
+
+
+def remove_dead_leftovers(out_dir: Path) -> None:
+    """Scratch stores and half-written files left by builds killed outright (SIGKILL, a power cut).
+
+    Ctrl-C and SIGTERM clean up after themselves; these can weigh gigabytes and are removed by the
+    next build, unless the build that owns them is still running.
+    """
+    for scratch in out_dir.glob(f"{SCRATCH_PREFIX}*"):
+        owner = scratch.name.removeprefix(SCRATCH_PREFIX)
+        if owner.isdigit() and not process_running(int(owner)):
+            shutil.rmtree(scratch, ignore_errors=True)
+    for name in (GRAPH_FILE, STAMP_FILE):
+        remove_dead_temporaries(out_dir, name)
 
 
 def no_fiche_message(notices: list[Notice]) -> str:
@@ -77,8 +92,8 @@ def build(
         on_start(entries)
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    scratch = out_dir / f".store-building-{os.getpid()}"
-    shutil.rmtree(scratch, ignore_errors=True)
+    remove_dead_leftovers(out_dir)
+    scratch = out_dir / f"{SCRATCH_PREFIX}{os.getpid()}"
     try:
         with atomic_write(report.graph) as stream:
             turtle = TurtleWriter(stream, PREFIXES)

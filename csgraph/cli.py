@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +19,7 @@ from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from csgraph.errors import CsgraphError, StrictError
 from csgraph.model import Notice
@@ -33,6 +37,9 @@ state = {"debug": False}
 DEFAULT_INPUT = Path("data")
 DEFAULT_OUT = Path("output")
 DEFAULT_GRAPH = DEFAULT_OUT / "graph.ttl"
+# C0/C1 controls (ANSI escapes, newlines) and the bidi marks that reorder what a reader sees (U+202E).
+UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+SHOWN_CHARS = 500  # a warning quoting a 5 MB line shows its start; --report keeps it whole
 
 Strict = Annotated[bool, typer.Option("--strict", help="Fail (exit 1) when the input raised warnings.")]
 Report = Annotated[Path | None, typer.Option("--report", help="Write the warnings to this file as JSON.")]
@@ -44,17 +51,47 @@ def main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on
     state["debug"] = debug
 
 
+def shown(text: object) -> str:
+    """Fiche text and file names as one inert line for the terminal.
+
+    Rich markup is escaped (a `[/x]` in a fiche must not crash the printer), and controls and bidi
+    marks are written as `\\u001b` so that they can neither drive the terminal nor reorder the line.
+    """
+    line = str(text)
+    line = line if len(line) <= SHOWN_CHARS else line[:SHOWN_CHARS] + "…"
+    return escape(UNSHOWN.sub(lambda match: f"\\u{ord(match.group()):04x}", line))
+
+
+def interrupt(signum: int, frame: object) -> None:
+    """SIGTERM (from `kill`, a service manager, a CI timeout) stops a command the way Ctrl-C does."""
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def terminated_as_interrupt() -> Iterator[None]:
+    """While a command runs, SIGTERM raises KeyboardInterrupt, so the same clean-up runs for both."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 @contextlib.contextmanager
 def reported() -> Iterator[None]:
     """Turn every failure into one line and an exit code; never a traceback unless --debug."""
     try:
-        yield
+        with terminated_as_interrupt():
+            yield
     except typer.Exit:
         raise
     except CsgraphError as error:
         if state["debug"]:
             raise
-        err.print(f"[red]error:[/red] {error}", markup=True, soft_wrap=True)
+        err.print(f"[red]error:[/red] {shown(error)}", markup=True, soft_wrap=True)
         raise typer.Exit(error.exit_code) from None
     except KeyboardInterrupt:
         err.print("interrupted; previous outputs are left as they were")
@@ -63,7 +100,8 @@ def reported() -> Iterator[None]:
         if state["debug"]:
             raise
         err.print(
-            f"internal error: {type(error).__name__}: {error} (run with --debug for details)", soft_wrap=True
+            f"internal error: {type(error).__name__}: {shown(error)} (run with --debug for details)",
+            soft_wrap=True,
         )
         raise typer.Exit(3) from None
 
@@ -73,7 +111,7 @@ def finish_notices(notices: list[Notice], report: Path | None, strict: bool) -> 
     from csgraph.writing import write_text
 
     for notice in notices[:20]:
-        err.print(f"[yellow]warning:[/yellow] {notice}", markup=True, soft_wrap=True)
+        err.print(f"[yellow]warning:[/yellow] {shown(notice)}", markup=True, soft_wrap=True)
     if len(notices) > 20:
         err.print(f"… and {len(notices) - 20} more warnings (use --report FILE to see them all)")
     if report:
@@ -153,7 +191,7 @@ def build(
         out.print(
             f"{result.fiches} fiches → {result.actions} actions, {result.structures} structures "
             f"in {result.departements} département(s), {result.partner_types} partner types, "
-            f"{result.keywords} keywords; {result.triples} triples in {result.graph}"
+            f"{result.keywords} keywords; {result.triples} triples in {shown(result.graph)}"
         )
         out.print(f"{len(result.notices)} warning(s)")
         finish_notices(result.notices, report, strict)

@@ -12,8 +12,11 @@ Notice: nothing is dropped silently.
 
 from __future__ import annotations
 
+import os
 import re
 import signal
+import threading
+import time
 import unicodedata
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -148,6 +151,7 @@ class Line:
     spec: FieldSpec | None = None
     questionnaire: bool = False
     glued_text: str | None = None  # text before a label glued to the end of the line
+    answer_text: str | None = None  # an answer written after the `?` of a question label
 
 
 def classify(text: str) -> Line:
@@ -173,7 +177,10 @@ def classify(text: str) -> Line:
         question_key = label_key(stripped[:LONGEST_LABEL]).lstrip("-• ")
         for prefix, spec in QUESTIONS:
             if question_key.startswith(prefix):
-                return Line("label", stripped, spec, questionnaire=True)
+                question, mark, answer = stripped.partition("?")
+                return Line(
+                    "label", question + mark, spec, questionnaire=True, answer_text=answer.strip() or None
+                )
     return glued_label(stripped) or Line("text", text)
 
 
@@ -253,6 +260,8 @@ class FicheParser:
             if line.glued_text is not None:
                 self._text(number, line.glued_text)
             yield from self._open_field(number, line)
+            if line.answer_text is not None:
+                self._text(number, line.answer_text)
         else:
             self._text(number, line.text)
 
@@ -444,9 +453,22 @@ def read_whole_file(entry: InputFile) -> tuple[list[Fiche], list[Notice]]:
     return list(read_file(entry, notices)), notices
 
 
-def ignore_interrupts() -> None:
-    """Workers leave Ctrl-C to the main process, which stops them and reports once."""
+def start_worker() -> None:
+    """Workers leave Ctrl-C to the main process, which stops them and reports once.
+
+    SIGTERM gets its default back: a forked worker would otherwise inherit the command's handler and,
+    killed with its process group while idle, print a traceback of its own. And a worker whose build
+    was killed outright (SIGKILL, out of memory) would wait for work forever: it leaves with its parent.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    threading.Thread(target=exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def read_entries(entries: Sequence[InputFile], notices: list[Notice], workers: int = 1) -> Iterator[Fiche]:
@@ -458,7 +480,7 @@ def read_entries(entries: Sequence[InputFile], notices: list[Notice], workers: i
         for entry in entries:
             yield from read_file(entry, notices)
         return
-    pool = ProcessPoolExecutor(workers, initializer=ignore_interrupts)
+    pool = ProcessPoolExecutor(workers, initializer=start_worker)
     try:
         pending: deque[Future[tuple[list[Fiche], list[Notice]]]] = deque()
         for entry in entries:

@@ -34,21 +34,17 @@ def find_input_files(paths: Sequence[Path], notices: list[Notice]) -> list[Input
 
     Names are relative to the parent of the directory the user named, so that
     `build data/` records `data/x.txt` from any working directory. Symlinked
-    directories are not followed (no loops); unreadable entries become notices.
+    directories are not followed (no loops); unreadable entries, folders included,
+    become notices.
     """
     found: list[InputFile] = []
     for path in paths:
         if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs.sort()
-                for file_name in sorted(files):
-                    if file_name.lower().endswith(".txt"):
-                        file_path = Path(root) / file_name
-                        found.append(InputFile(file_path, file_path.relative_to(path.parent).as_posix()))
+            found.extend(walk_text_files(path, notices))
         elif path.exists():
-            found.append(InputFile(path, path.name))
+            found.append(InputFile(path, display_name(path.name)))
         elif path.is_symlink():
-            notices.append(Notice(path.name, 0, "broken symbolic link, skipped"))
+            notices.append(Notice(display_name(path.name), 0, "broken symbolic link, skipped"))
         else:
             raise InputError("no such file or directory", str(path))
     readable = []
@@ -58,6 +54,30 @@ def find_input_files(paths: Sequence[Path], notices: list[Notice]) -> list[Input
         else:
             notices.append(Notice(entry.name, 0, "not a readable file, skipped"))
     return readable
+
+
+def walk_text_files(folder: Path, notices: list[Notice]) -> Iterator[InputFile]:
+    """The `*.txt` files under `folder`, sorted; a sub-folder that cannot be listed is a notice, not a gap."""
+
+    def unlisted(error: OSError) -> None:
+        name = display_name(Path(error.filename).relative_to(folder.parent).as_posix())
+        notices.append(Notice(name, 0, f"folder cannot be read, skipped: {error.strerror}"))
+
+    for root, dirs, files in os.walk(folder, onerror=unlisted):
+        dirs.sort()
+        for file_name in sorted(files):
+            if file_name.lower().endswith(".txt"):
+                file_path = Path(root) / file_name
+                yield InputFile(file_path, display_name(file_path.relative_to(folder.parent).as_posix()))
+
+
+def display_name(name: str) -> str:
+    """A file name that can be printed and written as UTF-8.
+
+    Names that are not UTF-8 on disk (`caf\\xe9.txt` from an old Windows share) reach Python with
+    surrogate escapes, which no output accepts; their odd bytes are shown as `\\xe9` instead.
+    """
+    return os.fsencode(name).decode("utf-8", errors="backslashreplace")
 
 
 def looks_binary(head: bytes) -> bool:

@@ -7,6 +7,7 @@ it in one step; an interrupted run (Ctrl-C, SIGTERM, a crash) leaves the previou
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import tempfile
 from collections.abc import Iterator
@@ -18,7 +19,9 @@ from typing import IO
 def atomic_write(path: Path) -> Iterator[IO[bytes]]:
     """Open a temporary file for writing; on success it replaces `path`, on failure it vanishes."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
+    )
     try:
         os.chmod(temporary, 0o666 & ~current_umask())
         with os.fdopen(handle, "wb") as stream:
@@ -30,6 +33,31 @@ def atomic_write(path: Path) -> Iterator[IO[bytes]]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+def remove_dead_temporaries(folder: Path, name: str) -> None:
+    """Temporary files of `name` left by writers killed outright (SIGKILL, a power cut).
+
+    A streamed graph.ttl can weigh gigabytes; each temporary name carries its writer's pid, so the files
+    of a writer still at work are kept.
+    """
+    for temporary in folder.glob(f".{glob.escape(name)}.*.tmp"):
+        owner = temporary.name[len(name) + 2 :].split(".", 1)[0]
+        if owner.isdigit() and not process_running(int(owner)):
+            temporary.unlink(missing_ok=True)
+
+
+def process_running(pid: int) -> bool:
+    """Whether another process with this pid lives (our own pid, reused, is a dead writer's)."""
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def current_umask() -> int:
