@@ -96,6 +96,12 @@ def reported() -> Iterator[None]:
     except KeyboardInterrupt:
         err.print("interrupted; previous outputs are left as they were")
         raise typer.Exit(130) from None
+    except OSError as error:  # the disk refused (full, read-only, a file where a folder should be)
+        if state["debug"]:
+            raise
+        place = f"{error.filename}: " if error.filename else ""
+        err.print(f"[red]error:[/red] {shown(place + (error.strerror or str(error)))}", soft_wrap=True)
+        raise typer.Exit(3) from None
     except Exception as error:  # the promise: no traceback without --debug
         if state["debug"]:
             raise

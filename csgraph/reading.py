@@ -19,6 +19,7 @@ from csgraph.model import Notice
 
 SNIFF_BYTES = 8192
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+REPLACEMENT = "\ufffd"
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ class LineReader:
             wide = "utf-16" if head.startswith(UTF16_BOMS) else utf16_without_bom(head)
             if wide:
                 text = io.TextIOWrapper(stream, encoding=wide, errors="replace", newline="")
-                yield from self._numbered(line.encode("utf-8") for line in text)
+                yield from self._numbered(self._utf16_lines(text))
                 return
             if looks_binary(head):
                 raise InputError("binary file, not a text export of fiches", self.entry.name)
@@ -145,13 +146,45 @@ class LineReader:
                 yield number, self._clean(text, number) if "\x00" in text else text
                 self.ended_with_newline = ended
         if legacy_lines:
-            shown = ", ".join(map(str, legacy_lines[:10])) + ("…" if len(legacy_lines) > 10 else "")
+            shown = line_list(legacy_lines)
             self.notices.append(
                 Notice(
                     self.entry.name,
                     legacy_lines[0],
                     f"{len(legacy_lines)} line(s) not in UTF-8, read as Windows-1252 (lines {shown})",
                 )
+            )
+
+    def _utf16_lines(self, text: Iterable[str]) -> Iterator[bytes]:
+        """UTF-16 lines as UTF-8; code units that do not decode became U+FFFD, and are reported.
+
+        A trailing U+FFFD on an unterminated last line is half a character: the file was cut there.
+        """
+        damaged: list[int] = []
+        last: tuple[int, str] | None = None
+        for number, line in enumerate(text, start=1):
+            if last is not None:
+                yield last[1].encode("utf-8")
+            last = (number, line)
+            if REPLACEMENT in line:
+                damaged.append(number)
+        if last is None:
+            return
+        number, line = last
+        if line.endswith(REPLACEMENT):
+            self.cut_in_character = True
+            line = line[:-1]
+            if REPLACEMENT not in line:
+                damaged.remove(number)
+            self.notices.append(
+                Notice(self.entry.name, number, "line cut in the middle of a character; kept what is there")
+            )
+        yield line.encode("utf-8")
+        if damaged:
+            message = f"bytes that are not UTF-16, shown as {REPLACEMENT}"
+            shown = line_list(damaged)
+            self.notices.append(
+                Notice(self.entry.name, damaged[0], f"{len(damaged)} line(s) with {message} (lines {shown})")
             )
 
     def _decode(self, raw: bytes, number: int, ended: bool, legacy_lines: list[int]) -> str:
@@ -173,6 +206,11 @@ class LineReader:
     def _clean(self, text: str, number: int) -> str:
         self.notices.append(Notice(self.entry.name, number, "NUL bytes removed"))
         return text.replace("\x00", "")
+
+
+def line_list(numbers: list[int]) -> str:
+    """The first ten line numbers of a per-file notice: one notice per file, not one per line."""
+    return ", ".join(map(str, numbers[:10])) + ("…" if len(numbers) > 10 else "")
 
 
 def split_line_ends(raw: bytes) -> list[tuple[bytes, bool]]:

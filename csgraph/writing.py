@@ -19,9 +19,12 @@ from typing import IO
 def atomic_write(path: Path) -> Iterator[IO[bytes]]:
     """Open a temporary file for writing; on success it replaces `path`, on failure it vanishes."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
-    )
+    try:
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
+        )
+    except OSError as error:  # name the file the user asked for, not a temporary name
+        raise OSError(error.errno, error.strerror, str(path)) from None
     try:
         os.chmod(temporary, 0o666 & ~current_umask())
         with os.fdopen(handle, "wb") as stream:

@@ -217,17 +217,23 @@ def test_file_cut_in_a_multibyte_character(tmp_path: Path) -> None:
     assert cli("build", str(path), "--out", str(tmp_path / "out")).exit_code == 0
 
 
-def test_utf16_file_cut_in_the_middle_still_builds(tmp_path: Path) -> None:
+def test_utf16_file_cut_in_half_a_character_and_bad_code_units(tmp_path: Path) -> None:
     data = encoded(FICHE, "utf-16-le", codecs.BOM_UTF16_LE)
-    path = tmp_path / "cut16.txt"
-    path.write_bytes(data[: data.index("chaque".encode("utf-16-le")) + 1])  # half a code unit
-    result = cli("parse", str(path))
+    cut = tmp_path / "cut16.txt"
+    cut.write_bytes(data[: data.index("chaque".encode("utf-16-le")) + 1])  # half a code unit
+    lone = tmp_path / "lone16.txt"
+    lone.write_bytes(data.replace("Atelier".encode("utf-16-le"), b"\x00\xd8"))  # a lone surrogate
+    result = cli("parse", str(cut), str(lone), "--report", str(tmp_path / "w.json"))
     assert result.exit_code == 0
-    (row,) = [json.loads(line) for line in result.stdout.splitlines()]
-    assert row["summary"].startswith("Des repas préparés ensemble, ")
-    assert row["truncated"] is True
-    assert warnings_of(result.stderr) == [
-        f"{path.name}:1: the file ends in the middle of this fiche; kept what is there"
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(row["title"], row["summary"], row["truncated"]) for row in rows] == [
+        ("Atelier cuisine", "Des repas préparés ensemble,", True),
+        ("\ufffd cuisine", "Des repas préparés ensemble, chaque jeudi.", False),
+    ]
+    assert [(r["file"], r["line"], r["message"]) for r in report_rows(tmp_path / "w.json")] == [
+        ("cut16.txt", 6, "line cut in the middle of a character; kept what is there"),
+        ("cut16.txt", 1, "the file ends in the middle of this fiche; kept what is there"),
+        ("lone16.txt", 1, "1 line(s) with bytes that are not UTF-16, shown as \ufffd (lines 1)"),
     ]
 
 
@@ -392,6 +398,32 @@ def test_links_named_on_the_command_line(tmp_path: Path) -> None:
     assert_one_line_error(missing.stderr, "missing.txt: no such file or directory")
 
 
+def test_odd_file_names_stay_on_one_inert_line(tmp_path: Path) -> None:
+    name = "fiche\n[/red]\x1b]0;owned\x07\u202e.txt"
+    result = run("build", str(tmp_path / name), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert_one_line_error(
+        result.stderr, "no such file or directory", "[/red]", "\\u001b]0;owned\\u0007\\u202e"
+    )
+
+
+def test_output_that_cannot_be_written_fails_on_one_line(tmp_path: Path) -> None:
+    (tmp_path / "fiche.txt").write_text(FICHE, encoding="utf-8")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n", encoding="utf-8")
+    result = run("build", str(tmp_path / "fiche.txt"), "--out", str(blocker))
+    assert result.returncode == 3
+    assert_one_line_error(result.stderr, f"{blocker}: File exists")
+    report = blocker / "warnings.json"
+    result = run(
+        "build", str(tmp_path / "fiche.txt"), "--out", str(tmp_path / "out"), "--report", str(report)
+    )
+    assert result.returncode == 3
+    assert_one_line_error(result.stderr, str(blocker))
+    assert (tmp_path / "out" / "graph.ttl").is_file(), "the graph was built before the report failed"
+    assert blocker.read_text(encoding="utf-8") == "not a folder\n"
+
+
 def chmod_blocks_reading(path: Path) -> bool:
     """Root (and CAP_DAC_OVERRIDE) reads through chmod 000: then the chmod test says so and skips."""
     path.chmod(0)
@@ -553,13 +585,20 @@ def test_build_and_parse_open_no_connection(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setattr(socket, "create_connection", lambda *a, **k: refuse(None, a))  # type: ignore[arg-type]
     text, _ = hostile_fiche()
     (tmp_path / "hostile.txt").write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
     for arguments in (
         ["parse", str(SAMPLE), str(tmp_path / "hostile.txt")],
-        ["build", str(SAMPLE), str(tmp_path / "hostile.txt"), "--out", str(tmp_path / "out")],
+        ["build", str(SAMPLE), str(tmp_path / "hostile.txt"), "--out", str(out)],
+        ["query", "actions-in-departement", "-p", "departement=62", "--graph", str(out / "graph.ttl")],
+        ["viz", "partnership", "--graph", str(out / "graph.ttl"), "--out", str(tmp_path / "page.html")],
     ):
         result = cli(*arguments)
         assert result.exit_code == 0, result.output
     assert attempts == []
+    monkeypatch.setattr("csgraph.remote.BACKOFF_SECONDS", 0)
+    remote = cli("query", "actions-per-keyword", "--endpoint", "http://127.0.0.1:9/sparql")
+    assert remote.exit_code == 4, remote.output
+    assert attempts, "the block is real: an explicit --endpoint does try to connect"
 
 
 DANGEROUS = re.compile(
