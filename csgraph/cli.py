@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import signal
 import sys
@@ -96,6 +97,10 @@ def reported() -> Iterator[None]:
     except KeyboardInterrupt:
         err.print("interrupted; previous outputs are left as they were")
         raise typer.Exit(130) from None
+    except BrokenPipeError:  # `csgraph parse data/ | head -1`: the reader has what it wanted
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        raise typer.Exit(0) from None
     except OSError as error:  # the disk refused (full, read-only, a file where a folder should be)
         if state["debug"]:
             raise

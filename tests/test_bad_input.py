@@ -424,6 +424,22 @@ def test_output_that_cannot_be_written_fails_on_one_line(tmp_path: Path) -> None
     assert blocker.read_text(encoding="utf-8") == "not a folder\n"
 
 
+def test_parse_into_a_reader_that_stops_early(tmp_path: Path) -> None:
+    """`csgraph parse data/ | head -1` (as the README shows): no error when the reader has had enough."""
+    (tmp_path / "many.txt").write_text("\n".join([SAMPLE.read_text(encoding="utf-8")] * 8), encoding="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "csgraph", "parse", str(tmp_path / "many.txt")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert json.loads(process.stdout.readline())["title"] == "ALLEZ LES FILLES"
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 0, stderr
+    assert stderr == ""
+
+
 def chmod_blocks_reading(path: Path) -> bool:
     """Root (and CAP_DAC_OVERRIDE) reads through chmod 000: then the chmod test says so and skips."""
     path.chmod(0)
