@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from csgraph.departements import split_structure
+from csgraph.departements import Departement, split_structure
 from csgraph.errors import InputError
 from csgraph.model import Fiche, Notice, Source
 from csgraph.money import read_money
@@ -371,7 +371,7 @@ class FicheParser:
             if "\n".join(lines).strip()
         }
         structure_value = self._single(builder, "structure")
-        structure, departement = cached_split_structure(structure_value) if structure_value else (None, None)
+        structure, departement = structure_split(structure_value) if structure_value else (None, None)
         if structure_value and departement is None:
             line = builder.values["structure"][0][1]
             self.notice(line, f"no known département at the end of `{structure_value}`")
@@ -411,6 +411,18 @@ class FicheParser:
 
 
 cached_split_structure = lru_cache(maxsize=16384)(split_structure)
+STRUCTURE_SPLIT_LIMIT = 500  # characters; real `NAME - DÉPARTEMENT` values hold fewer than 150
+
+
+def structure_split(value: str) -> tuple[str, Departement | None]:
+    """`NAME - DÉPARTEMENT`, for values of a plausible length only.
+
+    Each ` - ` is tried as the separator, at a cost that grows with the value: a hostile line of
+    thousands of dashes took minutes. A longer value is kept whole, with the usual notice.
+    """
+    if len(value) > STRUCTURE_SPLIT_LIMIT:
+        return value.strip(), None
+    return cached_split_structure(value)
 
 
 def unique(values: Iterable[str]) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ import re
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -263,6 +264,21 @@ def test_five_megabyte_line_outside_any_fiche_is_warned_about_briefly(tmp_path: 
     )
     (row,) = report_rows(report)
     assert row["message"] == "text before any fiche, kept here only: " + "z" * 5_000_000
+
+
+def test_five_megabyte_structure_of_dashes_is_read_at_once(tmp_path: Path) -> None:
+    """Every ` - ` of a structure value is a candidate separator: 1.25 million of them must not stall."""
+    path = tmp_path / "dashes.txt"
+    dashes = "a - " * 1_250_000 + "b"
+    path.write_text(FICHE.replace("Centre social Éclaté - Pas-de-Calais", dashes), encoding="utf-8")
+    started = time.monotonic()
+    result = cli("parse", str(path), "--report", str(tmp_path / "w.json"))
+    assert time.monotonic() - started < 20
+    assert result.exit_code == 0
+    (row,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert (row["structure"], row["departement"]) == (dashes, None)
+    (warning,) = report_rows(tmp_path / "w.json")
+    assert (warning["line"], warning["message"]) == (8, f"no known département at the end of `{dashes}`")
 
 
 def test_labels_only_and_fields_before_any_title(tmp_path: Path) -> None:
