@@ -281,6 +281,20 @@ def test_five_megabyte_structure_of_dashes_is_read_at_once(tmp_path: Path) -> No
     assert (warning["line"], warning["message"]) == (8, f"no known département at the end of `{dashes}`")
 
 
+def test_five_megabyte_title_of_quotes_is_read_at_once(tmp_path: Path) -> None:
+    """Quote pairs around a title are stripped one by one: 2.5 million pairs must not mean as many copies."""
+    path = tmp_path / "quotes.txt"
+    quotes = '"' * 2_500_000
+    path.write_text(
+        FICHE.replace('"Atelier cuisine"', f'"{quotes} Atelier cuisine {quotes}"'), encoding="utf-8"
+    )
+    started = time.monotonic()
+    result = cli("parse", str(path))
+    assert time.monotonic() - started < 20
+    (row,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert row["title"] == "Atelier cuisine"
+
+
 def test_labels_only_and_fields_before_any_title(tmp_path: Path) -> None:
     labels = tmp_path / "labels.txt"
     labels.write_text("- Résumé\n- Public\n- Structure organisatrice\n", encoding="utf-8")
