@@ -567,6 +567,9 @@ def test_hostile_text_in_every_field_round_trips_and_stays_data(tmp_path: Path) 
     for name, value in values.items():
         expected = value.removesuffix(" - Pas-de-Calais")
         assert expected in literals, f"{name} did not come back byte for byte"
+    store = open_graph(tmp_path / "out" / "graph.ttl")  # the on-disk store, filled beside the Turtle
+    stored = {row["o"].value for row in store.query("SELECT ?o WHERE { ?s ?p ?o FILTER(isLiteral(?o)) }")}
+    assert stored == literals
     vocabulary = Graph()
     for file in ontology_files():
         vocabulary.parse(file)
