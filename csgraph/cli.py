@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import signal
 import sys
 import threading
@@ -20,10 +19,10 @@ from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
 from csgraph.errors import CsgraphError, StrictError
 from csgraph.model import Notice
+from csgraph.terminal import shown
 
 app = typer.Typer(
     help="Build an RDF knowledge graph of social-centre actions from SENACS fiches.",
@@ -38,9 +37,6 @@ state = {"debug": False}
 DEFAULT_INPUT = Path("data")
 DEFAULT_OUT = Path("output")
 DEFAULT_GRAPH = DEFAULT_OUT / "graph.ttl"
-# C0/C1 controls (ANSI escapes, newlines) and the bidi marks that reorder what a reader sees (U+202E).
-UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-SHOWN_CHARS = 500  # a warning quoting a 5 MB line shows its start; --report keeps it whole
 
 Strict = Annotated[bool, typer.Option("--strict", help="Fail (exit 1) when the input raised warnings.")]
 Report = Annotated[Path | None, typer.Option("--report", help="Write the warnings to this file as JSON.")]
@@ -50,17 +46,6 @@ Report = Annotated[Path | None, typer.Option("--report", help="Write the warning
 def main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False) -> None:
     """csgraph: actors, funders and themes of social-centre actions, as a graph."""
     state["debug"] = debug
-
-
-def shown(text: object) -> str:
-    """Fiche text and file names as one inert line for the terminal.
-
-    Rich markup is escaped (a `[/x]` in a fiche must not crash the printer), and controls and bidi
-    marks are written as `\\u001b` so that they can neither drive the terminal nor reorder the line.
-    """
-    line = str(text)
-    line = line if len(line) <= SHOWN_CHARS else line[:SHOWN_CHARS] + "…"
-    return escape(UNSHOWN.sub(lambda match: f"\\u{ord(match.group()):04x}", line))
 
 
 def interrupt(signum: int, frame: object) -> None:
@@ -152,14 +137,14 @@ def parse(
 @app.command()
 def build(
     paths: Annotated[
-        list[Path] | None, typer.Argument(help="Fiche files or folders [default: data/].")
+        list[Path] | None, typer.Argument(help="Fiche files or folders (default: data/).")
     ] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for graph.ttl and the store.")] = DEFAULT_OUT,
     store: Annotated[bool, typer.Option(help="Keep an on-disk Oxigraph store beside graph.ttl.")] = True,
     jobs: Annotated[
         int | None,
         typer.Option(
-            "--jobs", min=1, help="Worker processes for parsing [default: all cores on big inputs]."
+            "--jobs", min=1, help="Worker processes for parsing (default: all cores on big inputs)."
         ),
     ] = None,
     strict: Strict = False,
@@ -175,11 +160,11 @@ def build(
     push_graph: Annotated[
         str | None,
         typer.Option(
-            "--push-graph", metavar="IRI", help="The named graph to replace [default: default graph]."
+            "--push-graph", metavar="IRI", help="The named graph to replace (default: the default graph)."
         ),
     ] = None,
     push_chunk: Annotated[
-        int | None, typer.Option("--push-chunk", min=1, help="Triples per request [default: 50000].")
+        int | None, typer.Option("--push-chunk", min=1, help="Triples per request (default: 50000).")
     ] = None,
 ) -> None:
     """Parse the fiches and write the knowledge graph (graph.ttl)."""
@@ -283,9 +268,9 @@ def viz(
     with reported():
         target = out_file or DEFAULT_OUT / f"{view}.html"
         drawn = draw(graph, view, target, Narrowing(departement, keyword, public, partner, min_weight))
-        out.print(f"{drawn.title}: {drawn.summary()}", markup=False, soft_wrap=True)
+        out.print(shown(f"{drawn.title}: {drawn.summary()}"), soft_wrap=True)
         out.print(central_table(drawn))
-        out.print(f"wrote {target}", markup=False)
+        out.print(f"wrote {shown(target)}")
         if open_page:
             webbrowser.open(target.resolve().as_uri())
 
@@ -337,11 +322,11 @@ def export(
         }
         settings = CatalogSettings(**{name: value for name, value in options.items() if value is not None})
         result = run_export(graph, out_dir, formats, settings)
-        out.print(f"{result.triples} triples exported to {out_dir}:", markup=False)
+        out.print(f"{result.triples} triples exported to {shown(out_dir)}:")
         for file in result.files:
             rows = f", {result.rows[file.name]} rows" if file.name in result.rows else ""
-            out.print(f"  {file.name}  {file.size:,} bytes{rows}", markup=False)
-        out.print(f"  {result.catalog.name}  DCAT-AP metadata describing them", markup=False)
+            out.print(f"  {file.name}  {file.size:,} bytes{rows}")
+        out.print(f"  {result.catalog.name}  DCAT-AP metadata describing them")
 
 
 @app.command()
@@ -365,11 +350,11 @@ def validate(
     with reported():
         result = run_validate(graph, catalog)
         for check in result.checks:
-            out.print(str(check), markup=False, soft_wrap=True)
-            shown = check.problems[:limit] if limit > 0 else check.problems
-            for problem in shown:
-                out.print(f"  {problem}", markup=False, soft_wrap=True)
-            if len(shown) < len(check.problems):
-                out.print(f"  … and {len(check.problems) - len(shown)} more (--limit 0 shows all)")
+            out.print(shown(check), soft_wrap=True)
+            listed = check.problems[:limit] if limit > 0 else check.problems
+            for problem in listed:
+                out.print(f"  {shown(problem)}", soft_wrap=True)
+            if len(listed) < len(check.problems):
+                out.print(f"  … and {len(check.problems) - len(listed)} more (--limit 0 shows all)")
         if not result.conforms:
             raise ValidationFailed(f"{result.violations} violation(s): the data does not conform")

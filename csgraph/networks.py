@@ -21,6 +21,7 @@ from rich.text import Text
 
 from csgraph.departements import name_key
 from csgraph.errors import QueryError
+from csgraph.terminal import inert
 from csgraph.vocabulary import BASE, PREFIXES, slug
 
 SEED = 62
@@ -594,5 +595,5 @@ def central_table(projected: View) -> Table:
     for heading in ("kind", "name", "degree", "betweenness"):
         table.add_column(heading, justify="right" if heading in ("degree", "betweenness") else "left")
     for kind, label, degree, betweenness in projected.central():
-        table.add_row(KIND_NAMES[kind][0], Text(label), str(degree), f"{betweenness:.3f}")
+        table.add_row(KIND_NAMES[kind][0], Text(inert(label)), str(degree), f"{betweenness:.3f}")
     return table

@@ -41,6 +41,7 @@ from csgraph.departements import find_departement
 from csgraph.errors import InputError, QueryError, RemoteError
 from csgraph.resources import project_file
 from csgraph.store import open_graph
+from csgraph.terminal import inert
 from csgraph.vocabulary import PREFIXES
 
 if TYPE_CHECKING:
@@ -502,7 +503,7 @@ def results_table(results: Results, title: str | None = None) -> Table:
         numeric = bool(column) and all(term.datatype in NUMERIC_DATATYPES for term in column)
         table.add_column(name, justify="right" if numeric else "left")
     for row in results.rows:
-        table.add_row(*(Text(display(term)) for term in row))
+        table.add_row(*(Text(inert(display(term))) for term in row))
     return table
 
 
