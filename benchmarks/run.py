@@ -1,0 +1,463 @@
+"""Measure csgraph at several sizes and write benchmarks/RESULTS.md.
+
+For each size: generate the fiches, then time `csgraph build`, every bundled query twice (alone in
+a process that opened the persistent store, which is what the < 1 s goal is about, and through
+`csgraph query` as users run it), `csgraph export`, `csgraph viz partnership`, and the naive
+baseline (benchmarks/naive.py). Each step runs in a fresh subprocess, stopped after a timeout; its
+peak memory is that process's own maximum resident set as the kernel reports it (`os.wait4`).
+A command that does not exist yet is skipped with a note.
+
+    python benchmarks/run.py [--sizes 1000 10000 100000] [--naive-max 10000] [--work benchmarks/work]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+
+from naive import KEYWORD_PARTNER
+
+from csgraph.queries import (
+    Parameter,
+    StoredQuery,
+    bundled_queries,
+    parameter_values,
+    parse_query,
+    select_oxigraph,
+)
+from csgraph.store import fresh_store, open_graph
+
+HERE = Path(__file__).resolve().parent
+CSGRAPH = [sys.executable, "-m", "csgraph"]
+# Values for the required parameters of bundled queries (`# param:` headers).
+PARAM_VALUES = {"departement": "62"}
+NAIVE_QUERY = "naive baseline's keyword × partner"
+LIBRARIES = ("csgraph", "pyoxigraph", "rdflib", "oxrdflib", "networkx", "pyvis", "typer")
+
+
+@dataclass
+class Run:
+    """One subprocess: how long it took, its peak memory, and what it said."""
+
+    seconds: float
+    peak_mb: float
+    returncode: int
+    stdout: str
+    stderr: str
+    timeout: float | None = None
+
+    @property
+    def failure(self) -> str | None:
+        if self.timeout is not None:
+            return f"stopped after {self.timeout:.0f} s"
+        if self.returncode == 0:
+            return None
+        lines = [line for line in self.stderr.splitlines() if line.strip()]
+        return f"exit {self.returncode}: {lines[-1] if lines else 'no message'}"
+
+
+@dataclass
+class Step:
+    """One line of the steps table."""
+
+    name: str
+    seconds: float | None = None
+    peak_mb: float | None = None
+    note: str = ""
+
+
+@dataclass
+class QueryTiming:
+    """One bundled query: alone inside a process on the opened store, and through the CLI."""
+
+    store_s: float | None = None
+    cli_s: float | None = None
+    cli_peak_mb: float | None = None
+    rows: int | None = None
+    note: str = ""
+
+
+@dataclass
+class SizeResult:
+    fiches: int
+    input_mb: float = 0.0
+    triples: int | None = None
+    persistent_store: bool = False
+    open_store_s: float | None = None
+    load_average: tuple[float, float] = (0.0, 0.0)  # 1-minute load when the size started and ended
+    steps: list[Step] = field(default_factory=list)
+    queries: dict[str, QueryTiming] = field(default_factory=dict)
+    naive: dict[str, float] = field(default_factory=dict)
+
+    def step(self, name: str) -> Step | None:
+        return next((step for step in self.steps if step.name == name), None)
+
+
+def measure(command: Sequence[str], cwd: Path, timeout: float) -> Run:
+    """Run a command alone; its peak RSS is its own (`wait4`), not the maximum over every child so far."""
+    with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
+        started = time.perf_counter()
+        process = subprocess.Popen(list(command), cwd=cwd, stdout=stdout, stderr=stderr)
+        waited: list[tuple[int, int, resource.struct_rusage]] = []
+        waiter = threading.Thread(target=lambda: waited.append(os.wait4(process.pid, 0)))
+        waiter.start()
+        waiter.join(timeout)
+        stopped = waiter.is_alive()
+        if stopped:
+            process.kill()
+            waiter.join()
+        seconds = time.perf_counter() - started
+        _, status, usage = waited[0]
+        process.returncode = os.waitstatus_to_exitcode(status)
+        stdout.seek(0)
+        stderr.seek(0)
+        return Run(
+            seconds,
+            usage.ru_maxrss / 1024,
+            process.returncode,
+            stdout.read().decode("utf-8", errors="replace"),
+            stderr.read().decode("utf-8", errors="replace"),
+            timeout if stopped else None,
+        )
+
+
+def has_command(*words: str) -> bool:
+    return subprocess.run([*CSGRAPH, *words, "--help"], capture_output=True).returncode == 0
+
+
+def benchmark_queries() -> dict[str, StoredQuery]:
+    """The queries users get (`queries/*.rq`), plus the naive baseline's query for comparison."""
+    queries = {query.name: query for query in bundled_queries()}
+    return {**queries, NAIVE_QUERY: parse_query(KEYWORD_PARTNER, NAIVE_QUERY, "benchmarks/naive.py")}
+
+
+def time_store_query(graph: Path, name: str) -> dict[str, float | int | bool]:
+    """Open the built graph and answer one query as `csgraph query` does, without printing it."""
+    query = benchmark_queries()[name]
+    values = parameter_values(
+        query, {parameter.name: PARAM_VALUES[parameter.name] for parameter in required(query)}
+    )
+    started = time.perf_counter()
+    store = open_graph(graph)
+    opened = time.perf_counter()
+    results = select_oxigraph(store, query, values)
+    return {
+        "persistent": fresh_store(graph) is not None,
+        "open_s": opened - started,
+        "query_s": time.perf_counter() - opened,
+        "rows": len(results.rows),
+    }
+
+
+def required(query: StoredQuery) -> list[Parameter]:
+    return [parameter for parameter in query.parameters if parameter.required]
+
+
+def run_queries(result: SizeResult, folder: Path, graph: Path, timeout: float) -> None:
+    """Each query twice: alone on the store (the < 1 s goal), then as users run it, process start included."""
+    cli = has_command("query")
+    for name, query in benchmark_queries().items():
+        timing = result.queries.setdefault(name, QueryTiming())
+        missing = [parameter.name for parameter in required(query) if parameter.name not in PARAM_VALUES]
+        if missing:
+            timing.note = f"no benchmark value for {', '.join(missing)}"
+            continue
+        alone = measure([sys.executable, __file__, "--time-query", str(graph), name], folder, timeout)
+        if alone.failure:
+            timing.note = alone.failure
+        else:
+            figures = json.loads(alone.stdout)
+            timing.store_s, timing.rows = figures["query_s"], figures["rows"]
+            result.persistent_store = figures["persistent"]
+            result.open_store_s = max(result.open_store_s or 0.0, figures["open_s"])
+        if not cli or name == NAIVE_QUERY:
+            continue
+        params = [word for p in required(query) for word in ("--param", f"{p.name}={PARAM_VALUES[p.name]}")]
+        done = measure([*CSGRAPH, "query", name, *params, "--format", "json"], folder, timeout)
+        timing.cli_s, timing.cli_peak_mb = (None, None) if done.failure else (done.seconds, done.peak_mb)
+        timing.note = "; ".join(filter(None, [timing.note, done.failure and f"CLI {done.failure}"]))
+
+
+def run_size(fiches: int, work: Path, options: argparse.Namespace) -> SizeResult:
+    from generate import generate
+
+    result = SizeResult(fiches, load_average=(os.getloadavg()[0], 0.0))
+    folder = work / f"{fiches}"
+    shutil.rmtree(folder, ignore_errors=True)
+    source = folder / "fiches"
+    started = time.perf_counter()
+    paths = generate(source, fiches, seed=options.seed)
+    result.input_mb = sum(path.stat().st_size for path in paths) / 1e6
+    result.steps.append(
+        Step("generate fiches", time.perf_counter() - started, None, "in-process, not a goal")
+    )
+    graph = folder / "output" / "graph.ttl"
+
+    build = measure([*CSGRAPH, "build", str(source), "--out", str(graph.parent)], folder, options.timeout)
+    result.steps.append(Step("csgraph build", build.seconds, build.peak_mb, build.failure or ""))
+    if build.failure:
+        return result
+    counted = re.search(r"(\d+) triples", build.stdout)
+    result.triples = int(counted.group(1)) if counted else None
+    run_queries(result, folder, graph, options.query_timeout)
+    commands = {
+        "csgraph export": ["export", "--out", str(folder / "export")],
+        "csgraph viz partnership": ["viz", "partnership", "--out", str(folder / "partnership.html")],
+    }
+    for name, words in commands.items():
+        if not has_command(*words[:-2]):
+            result.steps.append(Step(name, note="skipped: command not there yet"))
+            continue
+        done = measure([*CSGRAPH, *words], folder, options.timeout)
+        result.steps.append(Step(name, done.seconds, done.peak_mb, done.failure or ""))
+
+    naive_step = "naive: regex + rdflib + turtle + query"
+    if fiches > options.naive_max:
+        result.steps.append(Step(naive_step, note=f"skipped above {options.naive_max:,} fiches"))
+    else:
+        command = [sys.executable, str(HERE / "naive.py"), str(source), str(folder / "naive.ttl")]
+        naive = measure(command, folder, options.timeout)
+        if naive.failure:
+            result.steps.append(Step(naive_step, None, None, naive.failure))
+        else:
+            result.naive = json.loads(naive.stdout)
+            note = (
+                f"{result.naive['triples']:,} triples; parse+add {result.naive['parse_add_s']:.1f} s, "
+                f"serialize {result.naive['serialize_s']:.1f} s, query {result.naive['query_s']:.2f} s"
+            )
+            result.steps.append(Step(naive_step, naive.seconds, naive.peak_mb, note))
+    shutil.rmtree(source, ignore_errors=True)
+    result.load_average = (result.load_average[0], os.getloadavg()[0])
+    return result
+
+
+def machine() -> list[str]:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown CPU",
+    )
+    memory_kb = next(
+        (
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        0,
+    )
+    libraries = ", ".join(f"{name} {version(name)}" for name in LIBRARIES)
+    git = ("git", "-C", str(HERE))
+    commit = subprocess.run(
+        [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    if subprocess.run([*git, "status", "--porcelain"], capture_output=True, text=True).stdout.strip():
+        commit += " with local changes"
+    return [
+        f"- CPU: {cpu}, {os.cpu_count()} cores visible",
+        f"- Memory: {memory_kb / 1024**2:.1f} GiB; {platform.system()} {platform.release()}",
+        f"- Python {platform.python_version()}; {libraries}",
+        f"- csgraph at commit {commit or 'unknown'}",
+    ]
+
+
+def seconds(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def megabytes(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.0f}"
+
+
+def goals(results: list[SizeResult]) -> list[str]:
+    """The targets of issue 7, checked against whatever sizes were run."""
+    by_size = {result.fiches: result for result in results}
+    lines = []
+
+    def check(ok: bool | None, text: str) -> None:
+        mark = "not measured" if ok is None else ("met" if ok else "**missed**")
+        lines.append(f"- {text}: {mark}")
+
+    def build(size: int) -> Step:
+        found = by_size[size].step("csgraph build") if size in by_size else None
+        return found if found and found.seconds and not found.note else Step("csgraph build")
+
+    ten, hundred = build(10_000), build(100_000)
+    naive = by_size[10_000].naive if 10_000 in by_size else {}
+    if ten.seconds and naive:
+        naive_seconds = naive["parse_add_s"] + naive["serialize_s"]
+        ratio = ten.seconds / naive_seconds
+        check(
+            ratio <= 0.25,
+            f"10k build ≤ 0.25× naive parse + add + serialize ({ratio:.2f}×: {ten.seconds:.1f} s against "
+            f"{naive_seconds:.1f} s)",
+        )
+    else:
+        check(None, "10k build ≤ 0.25× naive")
+    check(
+        ten.peak_mb < 1536 if ten.peak_mb else None, f"10k build peak < 1.5 GB ({megabytes(ten.peak_mb)} MB)"
+    )
+    check(
+        hundred.seconds < 60 if hundred.seconds else None, f"100k build < 60 s ({seconds(hundred.seconds)} s)"
+    )
+    check(
+        hundred.peak_mb < 2048 if hundred.peak_mb else None,
+        f"100k build peak < 2 GB ({megabytes(hundred.peak_mb)} MB)",
+    )
+    for result in results:
+        timed = {
+            name: timing
+            for name, timing in result.queries.items()
+            if name != NAIVE_QUERY and (timing.store_s is not None or timing.note)
+        }
+        slow = sorted(name for name, timing in timed.items() if timing.store_s is None or timing.store_s >= 1)
+        check(
+            not slow if timed else None,
+            f"{result.fiches:,} fiches: every bundled query < 1 s from the persistent store"
+            + (f" (over: {', '.join(slow)})" if slow else ""),
+        )
+    if ten.seconds and hundred.seconds:
+        exponent = math.log(hundred.seconds / ten.seconds) / math.log(10)
+        lines.append(f"- growth exponent of build time, 10k → 100k: {exponent:.2f} (1.00 is linear)")
+    return lines
+
+
+def table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """A Markdown table, figures right-aligned."""
+    rule = ["---" if index == 0 or index == len(head) - 1 else "---:" for index in range(len(head))]
+    return [f"| {' | '.join(row)} |" for row in (head, rule, *rows)]
+
+
+def size_notes(notes: list[tuple[str, str]], sizes: int) -> str:
+    """`10k: …; 100k: …`, or the note alone when every size says the same."""
+    if len(notes) == sizes and len({note for _, note in notes}) == 1:
+        return notes[0][1]
+    return "; ".join(f"{size}: {note}" for size, note in notes)
+
+
+def report(results: list[SizeResult]) -> str:
+    sizes = [
+        f"{result.fiches // 1000}k" if result.fiches % 1000 == 0 else str(result.fiches) for result in results
+    ]
+    step_names = list(dict.fromkeys(step.name for result in results for step in result.steps))
+    step_rows = []
+    for name in step_names:
+        cells: list[str] = []
+        notes: list[tuple[str, str]] = []
+        for size, result in zip(sizes, results, strict=True):
+            step = result.step(name) or Step(name)
+            cells += [seconds(step.seconds), megabytes(step.peak_mb)]
+            if step.note:
+                notes.append((size, step.note))
+        step_rows.append([name, *cells, size_notes(notes, len(results))])
+    query_names = list(dict.fromkeys(name for result in results for name in result.queries))
+    query_rows = []
+    for name in query_names:
+        cells: list[str] = []
+        notes: list[tuple[str, str]] = []
+        for size, result in zip(sizes, results, strict=True):
+            timing = result.queries.get(name, QueryTiming())
+            cells += [seconds(timing.store_s, 3), seconds(timing.cli_s)]
+            if timing.note:
+                notes.append((size, timing.note))
+        query_rows.append([name, *cells, size_notes(notes, len(results))])
+    described = [
+        f"{size} = {result.input_mb:,.0f} MB of fiche text → {result.triples or 0:,} triples"
+        for size, result in zip(sizes, results, strict=True)
+    ]
+    opened = ", ".join(
+        f"{size} {seconds(result.open_store_s, 3)} s" for size, result in zip(sizes, results, strict=True)
+    )
+    cli_peak = max((t.cli_peak_mb or 0 for r in results for t in r.queries.values()), default=0)
+    return "\n".join(
+        [
+            "# Benchmark results",
+            "",
+            "Written by `python benchmarks/run.py` (see benchmarks/README.md); synthetic fiches from",
+            "`benchmarks/generate.py`, seed 1. Figures from one run on a shared machine: expect ±20 %.",
+            "",
+            "## Machine",
+            *machine(),
+            "- 1-minute load average when each size started → ended (above 0 means other work shared the"
+            " cores): "
+            + ", ".join(
+                f"{size} {r.load_average[0]:.1f} → {r.load_average[1]:.1f}"
+                for size, r in zip(sizes, results, strict=True)
+            ),
+            "",
+            "## Goals",
+            *goals(results),
+            "",
+            "## Steps",
+            f"Sizes: {'; '.join(described)}.",
+            "Wall time of each command in a fresh process (interpreter start included), peak resident memory",
+            "of that process (`wait4`).",
+            "",
+            *table(
+                ["step", *[f"{size} {unit}" for size in sizes for unit in ("s", "MB")], "notes"], step_rows
+            ),
+            "",
+            "## Queries",
+            "`store s`: the query alone, every row read, in a process that opened the built graph as the",
+            f"commands do (persistent store: {'yes' if all(r.persistent_store for r in results) else 'no'};"
+            f" opening it took {opened}).",
+            "`CLI s`: `csgraph query NAME --format json` as users run it, interpreter start included"
+            f" (peak at most {cli_peak:,.0f} MB).",
+            "",
+            *table(
+                ["query", *[f"{size} {unit}" for size in sizes for unit in ("store s", "CLI s")], "notes"],
+                query_rows,
+            ),
+            "",
+        ]
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument(
+        "--naive-max", type=int, default=10_000, help="skip the naive baseline above this size"
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds before a step is stopped")
+    parser.add_argument("--query-timeout", type=float, default=120, help="seconds before a query is stopped")
+    parser.add_argument(
+        "--work", type=Path, default=HERE / "work", help="scratch folder, kept for inspection"
+    )
+    parser.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument("--time-query", nargs=2, metavar=("GRAPH", "NAME"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.time_query:
+        print(json.dumps(time_store_query(Path(args.time_query[0]), args.time_query[1])))
+        return
+    from csgraph.writing import write_text
+
+    results = []
+    for size in args.sizes:
+        print(f"{size:,} fiches…", file=sys.stderr, flush=True)
+        results.append(run_size(size, args.work, args))
+        write_text(args.work / "results.json", json.dumps([asdict(r) for r in results], indent=1) + "\n")
+        write_text(args.results, report(results))
+    print(f"wrote {args.results}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
