@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from csgraph.errors import InputError, RemoteError
+from csgraph.errors import CsgraphError, InputError, RemoteError
 
 CHUNK_TRIPLES = 50_000
 TIMEOUT_SECONDS = 120.0
@@ -95,18 +95,15 @@ def push_graph(
     target = push_target(url, graph)
     started = time.perf_counter()
     triples = requests = 0
-    for body, count in chunks(ntriples, chunk_triples):
-        method = "PUT" if requests == 0 else "POST"
-        try:
-            send(target, method, body, {"Content-Type": NTRIPLES}, timeout, retries)
-        except RemoteError as error:
-            if requests:
-                raise RemoteError(
-                    f"{error} (after {requests} request(s): the graph on the server is incomplete)"
-                ) from None
-            raise
-        triples += count
-        requests += 1
+    try:
+        for body, count in chunks(ntriples, chunk_triples):
+            send(target, "POST" if requests else "PUT", body, {"Content-Type": NTRIPLES}, timeout, retries)
+            triples += count
+            requests += 1
+    except CsgraphError as error:
+        if requests:  # say so: the server now holds part of the graph
+            error.args = (f"{error} (after {requests} request(s): the graph on the server is incomplete)",)
+        raise
     return PushReport(target.url, triples, requests, time.perf_counter() - started)
 
 

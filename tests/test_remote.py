@@ -261,12 +261,17 @@ class FlakyStore(http.server.BaseHTTPRequestHandler):
     """Answers 503 to the first requests, then 204: what a busy server behind a proxy does."""
 
     failures = 2
+    refuse_posts = False
     seen: list[tuple[str, str | None, int]] = []  # noqa: RUF012 — reset by the fixture
 
     def _answer(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         FlakyStore.seen.append((self.command, self.headers.get("Authorization"), len(body)))
-        if len(FlakyStore.seen) <= FlakyStore.failures:
+        if self.command == "POST" and FlakyStore.refuse_posts:
+            self.send_response(413)
+            self.end_headers()
+            self.wfile.write(b"\nRequest body too large\nmore details\n")
+        elif len(FlakyStore.seen) <= FlakyStore.failures:
             self.send_response(503)
             self.end_headers()
             self.wfile.write(b"busy\n")
@@ -307,3 +312,17 @@ def test_a_server_that_keeps_failing_is_reported_with_its_answer(
         push_graph(b"", flaky_store, retries=2)
     assert len(FlakyStore.seen) == 3
     assert "secret" not in str(raised.value)
+
+
+def test_a_push_refused_halfway_says_the_server_graph_is_incomplete(
+    flaky_store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(FlakyStore, "failures", 0)
+    monkeypatch.setattr(FlakyStore, "refuse_posts", True)
+    ntriples = b"".join(b'<http://example.org/a> <http://example.org/p> "%d" .\n' % n for n in range(3))
+    with pytest.raises(RemoteError) as raised:
+        push_graph(ntriples, flaky_store, chunk_triples=2)
+    message = str(raised.value)
+    assert "refused the POST: HTTP 413" in message and "Request body too large" in message
+    assert "more details" not in message and "after 1 request(s)" in message and "incomplete" in message
+    assert [method for method, _, _ in FlakyStore.seen] == ["PUT", "POST"]
