@@ -138,6 +138,7 @@ class GraphWriter:
     departements: set[str] = field(default_factory=set)
     unlisted: set[str] = field(default_factory=set)
     funders: set[str] = field(default_factory=set)
+    concepts: dict[tuple[str, str], Concept] = field(default_factory=dict)  # lookups repeat on every fiche
 
     def fiche_triples(self, fiche: Fiche) -> Iterator[str]:
         key = action_key(fiche)
@@ -199,7 +200,9 @@ class GraphWriter:
                 yield f"{departement} {iri(SKOS + 'notation')} {text(fiche.departement_code, None)} ."
 
     def _concept(self, scheme: str, value: str, fiche: Fiche, attribute: str) -> Concept:
-        concept = find_concept(self.vocabulary, scheme, value)
+        concept = self.concepts.get((scheme, value))
+        if concept is None:
+            concept = self.concepts[scheme, value] = find_concept(self.vocabulary, scheme, value)
         if not concept.listed and concept.iri not in self.unlisted:
             line = fiche.field_lines.get(attribute, fiche.source.line)
             self.notices.append(

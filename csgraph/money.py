@@ -17,7 +17,6 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
 
 from csgraph.model import Expense, Funding, Money, Notice, PeopleCount
 
@@ -279,18 +278,28 @@ def _numbered_lines(text: str, first_line: int) -> list[tuple[int, str]]:
     return [(first_line + index, line) for index, line in enumerate(text.split("\n")) if line.strip()]
 
 
-@cache
-def _fold_char(char: str) -> str:
-    if char in "’‘`":
-        return "'"
-    folded = "".join(part for part in unicodedata.normalize("NFKD", char) if not unicodedata.combining(part))
-    folded = folded.lower()
-    return folded if len(folded) == 1 else char
+class _FoldTable(dict[int, str]):
+    """`str.translate` table filled on first sight of each character: one C-level pass per text."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        if char in "’‘`":
+            folded = "'"
+        else:
+            folded = "".join(
+                part for part in unicodedata.normalize("NFKD", char) if not unicodedata.combining(part)
+            ).lower()
+            folded = folded if len(folded) == 1 else char
+        self[code] = folded
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
 
 
 def _fold(text: str) -> str:
     """Lower case without accents, one character for one (`Coût` -> `cout`, NBSP -> space)."""
-    return "".join(_fold_char(char) for char in text)
+    return text.translate(_FOLD_TABLE)
 
 
 def _amounts(folded: str) -> list[re.Match[str]]:

@@ -29,7 +29,7 @@ class TurtleWriter:
 
     def __init__(self, stream: IO[bytes], prefixes: dict[str, str]) -> None:
         self.stream = stream
-        self.namespaces = sorted(((iri, name) for name, iri in prefixes.items()), key=lambda p: -len(p[0]))
+        self.namespaces = {iri: name for name, iri in prefixes.items()}
         header = "".join(f"@prefix {name}: <{iri}> .\n" for name, iri in sorted(prefixes.items()))
         stream.write(header.encode("utf-8"))
         self.triples = 0
@@ -67,7 +67,9 @@ class TurtleWriter:
         return term
 
     def shorten(self, iri: str) -> str | None:
-        for namespace, name in self.namespaces:
-            if iri.startswith(namespace) and SAFE_LOCAL.fullmatch(iri[len(namespace) :]):
-                return f"{name}:{iri[len(namespace) :]}"
-        return None
+        """`prefix:local` when a known namespace (each ends in `/` or `#`) ends right before a safe local."""
+        cut = max(iri.rfind("/"), iri.rfind("#")) + 1
+        name = self.namespaces.get(iri[:cut])
+        if name is None or not SAFE_LOCAL.fullmatch(iri[cut:]):
+            return None
+        return f"{name}:{iri[cut:]}"
