@@ -288,10 +288,20 @@ def run_query(
 
 
 def select_oxigraph(store: ox.Store, query: StoredQuery, values: Mapping[str, str]) -> Results:
+    # Answers repeat the same labels and counts row after row: each distinct term is converted once.
+    converted: dict[object, Term | None] = {None: None}
+
+    def term(value: object) -> Term | None:
+        try:
+            return converted[value]
+        except KeyError:
+            converted[value] = found = oxigraph_term(value)
+            return found
+
     try:
         solutions = store.query(with_values(query, values))
         variables = solutions.variables
-        rows = tuple(tuple(oxigraph_term(solution[name]) for name in variables) for solution in solutions)
+        rows = tuple(tuple(map(term, solution)) for solution in solutions)
     except SyntaxError as error:
         found = re.match(r"error at (\d+):(\d+): (.*)", str(error), re.DOTALL)
         position = (int(found[1]), int(found[2])) if found else None
