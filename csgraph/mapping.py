@@ -176,8 +176,12 @@ class GraphWriter:
             yield from self._structure(action, fiche)
         for attribute, scheme, prop in CONCEPT_FIELDS:
             values = getattr(fiche, attribute)
+            linked: set[str] = set()  # `Viellissement` and `Vieillissement` are one concept, one triple
             for value in (values,) if isinstance(values, str) else values or ():
                 concept = self._concept(scheme, value, fiche, attribute)
+                if concept.iri in linked:
+                    continue
+                linked.add(concept.iri)
                 yield from self._declare_unlisted(concept)
                 yield f"{action} {iri(CSG + prop)} {iri(concept.iri)} ."
         yield from self._money(action, key, fiche)

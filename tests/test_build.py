@@ -134,3 +134,16 @@ def test_build_summary_and_report(tmp_path: Path) -> None:
     assert '"line": 51' in report_file.read_text(encoding="utf-8")
     strict = CliRunner().invoke(app, ["build", str(SAMPLE), "--out", str(tmp_path / "out"), "--strict"])
     assert strict.exit_code == 1
+
+
+def test_two_spellings_of_one_concept_make_one_triple(tmp_path: Path) -> None:
+    fiche = tmp_path / "spellings.txt"
+    fiche.write_text(
+        'Actions "Aînés"\n- Mots clés associés à l\'action\n- Viellissement\n- Vieillissement\n- Santé\n',
+        encoding="utf-8",
+    )
+    report = build([fiche], tmp_path / "out")
+    graph = Graph().parse(report.graph)
+    (action,) = graph.subjects(RDF.type, CSG.Action)
+    assert len(list(graph.objects(action, CSG.keyword))) == 2
+    assert report.triples == len(graph)
