@@ -7,7 +7,7 @@ baseline (benchmarks/naive.py). Each step runs in a fresh subprocess, stopped af
 peak memory is that process's own maximum resident set as the kernel reports it (`os.wait4`).
 A command that does not exist yet is skipped with a note.
 
-    python benchmarks/run.py [--sizes 1000 10000 100000] [--naive-max 10000] [--work benchmarks/work]
+    python benchmarks/run.py [--sizes 1000 10000 100000] [--naive-max 10000] [--work benchmarks/scratch]
 """
 
 from __future__ import annotations
@@ -440,7 +440,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--timeout", type=float, default=1800, help="seconds before a step is stopped")
     parser.add_argument("--query-timeout", type=float, default=120, help="seconds before a query is stopped")
     parser.add_argument(
-        "--work", type=Path, default=HERE / "work", help="scratch folder, kept for inspection"
+        "--work", type=Path, default=HERE / "scratch", help="scratch folder, kept for inspection"
     )
     parser.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
     parser.add_argument("--time-query", nargs=2, metavar=("GRAPH", "NAME"), help=argparse.SUPPRESS)
