@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -73,6 +73,10 @@ def text(value: str, language: str | None = "fr") -> str:
 
 def typed(value: object, datatype: str) -> str:
     return f'"{value}"^^<{XSD}{datatype}>'
+
+
+def boolean(value: bool) -> str:
+    return typed(str(value).lower(), "boolean")
 
 
 def decimal(value: Decimal) -> str:
@@ -160,7 +164,7 @@ class GraphWriter:
         yield f"{action} {iri(CSG + 'sourceFile')} {text(fiche.source.file, None)} ."
         yield f"{action} {iri(CSG + 'sourceLine')} {typed(fiche.source.line, 'integer')} ."
         yield f"{action} {iri(CSG + 'layout')} {text(fiche.layout, None)} ."
-        yield f"{action} {iri(CSG + 'truncated')} {typed(str(fiche.truncated).lower(), 'boolean')} ."
+        yield f"{action} {iri(CSG + 'truncated')} {boolean(fiche.truncated)} ."
         if fiche.year:
             yield f"{action} {iri(CSG + 'year')} {typed(fiche.year, 'gYear')} ."
         if fiche.end_reason:
@@ -232,7 +236,7 @@ class GraphWriter:
         if money.budget_total is not None:
             yield f"{action} {iri(CSG + 'budgetTotal')} {decimal(money.budget_total)} ."
         if money.flags:
-            yield f"{action} {iri(CSG + 'amountsDisagree')} {typed('true', 'boolean')} ."
+            yield f"{action} {iri(CSG + 'amountsDisagree')} {boolean(True)} ."
         for index, funding in enumerate(money.funding, start=1):
             node = iri(f"{PREFIXES['funding']}{key}-{index}")
             yield f"{node} {RDF_TYPE} {iri(SCHEMA + 'MonetaryGrant')} ."
@@ -259,7 +263,7 @@ class GraphWriter:
             yield f"{action} {iri(CSG + 'peopleCount')} {node} ."
             yield f"{node} {iri(CSG + 'role')} {text(people.role, None)} ."
             yield f"{node} {iri(CSG + 'count')} {decimal(people.count)} ."
-            yield f"{node} {iri(CSG + 'approximate')} {typed(str(people.approximate).lower(), 'boolean')} ."
+            yield f"{node} {iri(CSG + 'approximate')} {boolean(people.approximate)} ."
             yield f"{node} {iri(CSG + 'sourceText')} {text(people.line)} ."
 
     def _funder(self, grant: str, funder: str, funder_type: Concept) -> Iterator[str]:
@@ -278,10 +282,3 @@ class GraphWriter:
         self.funders.add(node)
         yield from organisation(node, "Funder", funder)
         yield f"{node} {iri(CSG + 'funderType')} {iri(funder_type.iri)} ."
-
-
-def graph_lines(fiches: Iterable[Fiche], vocabulary: Vocabulary, notices: list[Notice]) -> Iterator[str]:
-    """N-Triples lines for all fiches (duplicates read once)."""
-    writer = GraphWriter(vocabulary, notices)
-    for fiche in fiches:
-        yield from writer.fiche_triples(fiche)

@@ -1,8 +1,8 @@
-"""Open and save graphs: the Oxigraph store, sorted Turtle, and the persistent store beside it.
+"""Open and save graphs: the Oxigraph store, Turtle and N-Triples dumps, and the persistent store.
 
 `build` writes `graph.ttl` (the published artefact) and an on-disk Oxigraph store in
 `store/` with a stamp naming the Turtle it was made from. `open_graph` uses that store
-when the stamp still matches (milliseconds), and otherwise loads the Turtle and rebuilds it,
+when the stamp still matches (milliseconds), and otherwise loads the Turtle into memory,
 so a store never answers for a graph that has changed.
 """
 
@@ -68,8 +68,8 @@ def sorted_ntriples(store: ox.Store) -> bytes:
 def write_turtle(store: ox.Store, path: Path) -> int:
     """Turtle with the project's prefixes; returns the number of triples.
 
-    Oxigraph writes each subject's triples together, in an order fixed by the graph's content,
-    streaming even for national exports; only its @prefix lines (hash order) are sorted here.
+    Oxigraph writes each subject's triples together, in the order the store was filled (fill it in a
+    fixed order for fixed bytes), streaming; only its @prefix lines (hash order) are sorted here.
     """
     body = path.with_name(f".{path.name}.body")
     try:
