@@ -1,4 +1,4 @@
-"""The whole `build`: fiche files -> records -> N-Triples -> store -> graph.ttl (+ persistent store).
+"""The whole `build`: fiche files -> records -> Turtle text -> graph.ttl and the persistent store.
 
 Outputs appear only once complete: the Turtle is written atomically and the store is built in
 a scratch folder and swapped in, so an interrupted build leaves the previous outputs usable.
@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from csgraph.errors import InputError
-from csgraph.fiches import label_key, read_entries
-from csgraph.mapping import GraphWriter
-from csgraph.model import Fiche, Notice
+from csgraph.mapping import FicheGraph, map_file
+from csgraph.model import Notice, Source
+from csgraph.pool import in_order
 from csgraph.reading import InputFile, find_input_files
-from csgraph.store import STAMP_FILE, fill_store, save_store, vocabulary_lines
-from csgraph.turtle import TurtleWriter
-from csgraph.vocabulary import PREFIXES, Vocabulary
+from csgraph.store import STAMP_FILE, StoreLoader, save_store
+from csgraph.turtle import HEADER, ontology_paragraphs
 from csgraph.writing import atomic_write, process_running, remove_dead_temporaries
 
 GRAPH_FILE = "graph.ttl"
@@ -41,10 +40,6 @@ class BuildReport:
     keywords: int = 0
     triples: int = 0
     notices: list[Notice] = field(default_factory=list)
-
-
-def distinct(fiches: Iterable[Fiche], attribute: str) -> int:
-    return len({label_key(value) for fiche in fiches for value in getattr(fiche, attribute)})
 
 
 def remove_dead_leftovers(out_dir: Path) -> None:
@@ -69,6 +64,53 @@ def no_fiche_message(notices: list[Notice]) -> str:
     return f"no fiche found ({notices[0]}{more})"
 
 
+@dataclass
+class Assembler:
+    """Puts the fiches' parts together in input order: a fiche read twice is dropped, and each shared
+    node (structure, département, funder, unlisted concept) is declared by the first fiche naming it."""
+
+    sinks: list[Callable[[bytes], object]]
+    report: BuildReport
+    first_source: dict[str, Source] = field(default_factory=dict)
+    declared: dict[str, str] = field(default_factory=dict)  # node -> kind
+    partners: set[str] = field(default_factory=set)
+    keywords: set[str] = field(default_factory=set)
+
+    def write(self, turtle: str, triples: int) -> None:
+        data = turtle.encode("utf-8")
+        for sink in self.sinks:
+            sink(data)
+        self.report.triples += triples
+
+    def add(self, graph: FicheGraph) -> None:
+        first = self.first_source.get(graph.key)
+        if first is not None:
+            message = f"same fiche as {first.file}:{first.line}; read once"
+            self.report.notices.append(Notice(graph.source.file, graph.source.line, message))
+            return
+        self.first_source[graph.key] = graph.source
+        parts, triples = [graph.turtle], graph.triples
+        for node in graph.shared:
+            if node.node in self.declared:
+                continue
+            self.declared[node.node] = node.kind
+            parts.append(node.turtle)
+            triples += node.triples
+            if node.notice:
+                self.report.notices.append(node.notice)
+        self.write("".join(parts), triples)
+        self.partners |= graph.partners
+        self.keywords |= graph.keywords
+
+    def finish(self) -> None:
+        kinds = list(self.declared.values())
+        self.report.actions = len(self.first_source)
+        self.report.structures = kinds.count("structure")
+        self.report.departements = kinds.count("departement")
+        self.report.partner_types = len(self.partners)
+        self.report.keywords = len(self.keywords)
+
+
 def build(
     paths: Sequence[Path],
     out_dir: Path,
@@ -76,14 +118,13 @@ def build(
     keep_store: bool = True,
     workers: int | None = None,
     on_start: Callable[[list[InputFile]], None] | None = None,
-    on_fiche: Callable[[Fiche], None] | None = None,
+    on_fiche: Callable[[Source], None] | None = None,
 ) -> BuildReport:
     """Read every fiche under `paths` and write `out_dir/graph.ttl` (and `out_dir/store/`).
 
     `workers` defaults to every core once the input is big enough for worker processes to pay.
     """
     report = BuildReport(graph=out_dir / GRAPH_FILE)
-    writer = GraphWriter(Vocabulary.load(), report.notices)
     entries = find_input_files(list(paths), report.notices)
     if workers is None:
         size = sum(entry.path.stat().st_size for entry in entries)
@@ -96,35 +137,38 @@ def build(
     scratch = out_dir / f"{SCRATCH_PREFIX}{os.getpid()}"
     try:
         with atomic_write(report.graph) as stream:
-            turtle = TurtleWriter(stream, PREFIXES)
-
-            def lines() -> Iterator[str]:
-                for block in vocabulary_lines():
-                    turtle.write(block)
-                    yield from block
-                for fiche in read_entries(entries, report.notices, workers):
-                    report.fiches += 1
-                    if on_fiche:
-                        on_fiche(fiche)
-                    block = list(writer.fiche_triples(fiche))
-                    turtle.write(block)
-                    yield from block
-
-            if keep_store:
-                fill_store(lines(), scratch)
-            else:
-                deque(lines(), maxlen=0)
+            loader = StoreLoader(scratch, HEADER) if keep_store else None
+            fill(stream, loader, entries, workers, report, on_fiche)
             if report.fiches == 0:
                 raise InputError(no_fiche_message(report.notices), ", ".join(str(path) for path in paths))
-        report.triples = turtle.triples
         if keep_store:
             save_store(scratch, report.graph)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    actions = list(writer.seen_actions.values())
-    report.actions = len(actions)
-    report.structures = len(writer.structures)
-    report.departements = len(writer.departements)
-    report.partner_types = distinct(actions, "partners")
-    report.keywords = distinct(actions, "keywords")
     return report
+
+
+def fill(
+    stream: IO[bytes],
+    loader: StoreLoader | None,
+    entries: list[InputFile],
+    workers: int,
+    report: BuildReport,
+    on_fiche: Callable[[Source], None] | None,
+) -> None:
+    """The vocabulary, then every fiche's part, to graph.ttl and to the store being loaded."""
+    stream.write(HEADER.encode("utf-8"))
+    assembler = Assembler([stream.write, loader.write] if loader else [stream.write], report)
+    for turtle, triples in ontology_paragraphs():
+        assembler.write(turtle, triples)
+    for record in in_order(map_file, entries, workers):
+        if isinstance(record, Notice):
+            report.notices.append(record)
+            continue
+        report.fiches += 1
+        if on_fiche:
+            on_fiche(record.source)
+        assembler.add(record)
+    assembler.finish()
+    if loader:
+        loader.close()

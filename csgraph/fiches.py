@@ -12,15 +12,9 @@ Notice: nothing is dropped silently.
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import threading
-import time
 import unicodedata
-from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -29,6 +23,7 @@ from csgraph.departements import Departement, split_structure
 from csgraph.errors import InputError
 from csgraph.model import Fiche, Notice, Source
 from csgraph.money import read_money
+from csgraph.pool import in_order
 from csgraph.reading import InputFile, LineReader, find_input_files
 
 
@@ -105,6 +100,7 @@ HEADINGS = (
 PAGE_HEADER = "Les actions des centres sociaux"
 PARTNER_SUBHEADING = "Partenaires d'action:"
 TITLE_LINE = re.compile(r'Actions\s+"(.*)"\s*$')
+ALPHANUMERIC = re.compile(r"[^\W_]")  # what str.isalnum accepts, found without a Python loop
 
 
 @lru_cache(maxsize=16384)
@@ -150,7 +146,7 @@ def list_value(text: str) -> str | None:
     return value or None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Line:
     """What one input line is, once classified."""
 
@@ -163,7 +159,12 @@ class Line:
 
 
 def classify(text: str) -> Line:
-    """Most lines are long free text: only short lines can be labels, so only they pay for the checks."""
+    """Labels and list values (`- Caf`) repeat on every fiche: short lines are classified once each."""
+    return classify_short(text) if len(text) <= SHORT_LINE else classify_line(text)
+
+
+def classify_line(text: str) -> Line:
+    """Only short lines can be labels, so only they pay for the label checks."""
     stripped = text.strip()
     if stripped.startswith("Actions"):
         title = TITLE_LINE.match(stripped)
@@ -190,6 +191,10 @@ def classify(text: str) -> Line:
                     "label", question + mark, spec, questionnaire=True, answer_text=answer.strip() or None
                 )
     return glued_label(stripped) or Line("text", text)
+
+
+SHORT_LINE = 2 * LONGEST_LABEL
+classify_short = lru_cache(maxsize=1 << 15)(classify_line)
 
 
 def glued_label(stripped: str) -> Line | None:
@@ -242,7 +247,7 @@ class FicheParser:
         self.notices.append(Notice(self.file, line, message))
 
     def feed(self, number: int, text: str) -> Iterator[Fiche]:
-        if not text.strip():
+        if not text or text.isspace():
             if self.current and self.field and self.field.kind == "text":
                 self.current.text_lines.setdefault(self.field.name, []).append("")
             return
@@ -347,7 +352,7 @@ class FicheParser:
         value = list_value(text)
         if value is None:
             current.last_line_was_form = True
-        elif not any(char.isalnum() for char in value):
+        elif not ALPHANUMERIC.search(value):
             self.notice(number, f"value without a letter or digit, not read: {value}")
         else:
             current.values.setdefault(spec.name, []).append((value, number))
@@ -467,58 +472,20 @@ def read_file(entry: InputFile, notices: list[Notice]) -> Iterator[Fiche]:
         notices.append(Notice(entry.name, 0, f"cannot be read: {error.strerror}"))
 
 
-def read_whole_file(entry: InputFile) -> tuple[list[Fiche], list[Notice]]:
-    """One file at once: the unit of work a worker process hands back."""
+def file_records(entry: InputFile) -> Iterator[Fiche | Notice]:
+    """One file's fiches, each after the notices its reading raised: the unit of work of a worker."""
     notices: list[Notice] = []
-    return list(read_file(entry, notices)), notices
-
-
-def start_worker() -> None:
-    """Workers leave Ctrl-C to the main process, which stops them and reports once.
-
-    SIGTERM gets its default back: a forked worker would otherwise inherit the command's handler and,
-    killed with its process group while idle, print a traceback of its own. And a worker whose build
-    was killed outright (SIGKILL, out of memory) would wait for work forever: it leaves with its parent.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    threading.Thread(target=exit_with_parent, args=(os.getppid(),), daemon=True).start()
-
-
-def exit_with_parent(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(1)
-
-
-def read_entries(entries: Sequence[InputFile], notices: list[Notice], workers: int = 1) -> Iterator[Fiche]:
-    """Fiches of the files in order; with several workers, files are parsed ahead in other processes.
-
-    At most two files per worker are in flight, so memory holds a few files' records, not the input.
-    """
-    if workers <= 1 or len(entries) < 2:
-        for entry in entries:
-            yield from read_file(entry, notices)
-        return
-    pool = ProcessPoolExecutor(workers, initializer=start_worker)
-    try:
-        pending: deque[Future[tuple[list[Fiche], list[Notice]]]] = deque()
-        for entry in entries:
-            pending.append(pool.submit(read_whole_file, entry))
-            if len(pending) > 2 * workers:
-                yield from collect(pending.popleft(), notices)
-        while pending:
-            yield from collect(pending.popleft(), notices)
-    finally:
-        pool.shutdown(cancel_futures=True)
-
-
-def collect(future: Future[tuple[list[Fiche], list[Notice]]], notices: list[Notice]) -> list[Fiche]:
-    fiches, file_notices = future.result()
-    notices.extend(file_notices)
-    return fiches
+    for fiche in read_file(entry, notices):
+        yield from notices
+        notices.clear()
+        yield fiche
+    yield from notices
 
 
 def read_fiches(paths: Iterable[Path], notices: list[Notice], workers: int = 1) -> Iterator[Fiche]:
     """Fiches of every `*.txt` file under the paths, in a stable order."""
-    yield from read_entries(find_input_files(list(paths), notices), notices, workers)
+    for record in in_order(file_records, find_input_files(list(paths), notices), workers):
+        if isinstance(record, Notice):
+            notices.append(record)
+        else:
+            yield record

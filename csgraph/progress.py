@@ -8,7 +8,7 @@ from types import TracebackType
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from csgraph.model import Fiche
+from csgraph.model import Source
 from csgraph.reading import InputFile
 
 
@@ -44,10 +44,10 @@ class BuildProgress:
         self.started = time.monotonic()
         self.task = self.bar.add_task("reading", total=len(entries), fiches=0, rate=0)
 
-    def on_fiche(self, fiche: Fiche) -> None:
+    def on_fiche(self, source: Source) -> None:
         self.fiches += 1
-        new_file = fiche.source.file not in self.files_seen
-        self.files_seen.add(fiche.source.file)
+        new_file = source.file not in self.files_seen
+        self.files_seen.add(source.file)
         if self.task is not None and (new_file or self.fiches % 500 == 0):
             rate = round(self.fiches / max(time.monotonic() - self.started, 1e-6))
             self.bar.update(self.task, completed=len(self.files_seen), fiches=self.fiches, rate=rate)

@@ -13,11 +13,13 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from csgraph.errors import InputError
 from csgraph.model import Notice
 
 SNIFF_BYTES = 8192
+BLOCK_BYTES = 1 << 20
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 REPLACEMENT = "\ufffd"
 
@@ -125,26 +127,39 @@ class LineReader:
                 return
             if looks_binary(head):
                 raise InputError("binary file, not a text export of fiches", self.entry.name)
-            yield from self._numbered(stream)
+            yield from self._numbered(whole_lines(stream))
 
-    def _numbered(self, raw_lines: Iterable[bytes]) -> Iterator[tuple[int, str]]:
+    def _numbered(self, blocks: Iterable[bytes]) -> Iterator[tuple[int, str]]:
+        """Lines of blocks that each end at a line end (but maybe the last).
+
+        A block of clean UTF-8 with LF or CRLF line ends, the common case, is decoded and split at
+        once; any other block is read line by line, each line repaired on its own.
+        """
         number = 0
         legacy_lines: list[int] = []
-        for index, raw in enumerate(raw_lines):
+        for index, block in enumerate(blocks):
             if index == 0:
-                raw = raw.removeprefix(codecs.BOM_UTF8)
-            if raw.endswith(b"\n") and b"\r" not in raw:
-                pieces: list[tuple[bytes, bool]] = [(raw[:-1], True)]
-            else:
-                pieces = split_line_ends(raw)
-            for body, ended in pieces:
-                number += 1
-                try:
-                    text = body.decode("utf-8")
-                except UnicodeDecodeError:
-                    text = self._decode(body, number, ended, legacy_lines)
-                yield number, self._clean(text, number) if "\x00" in text else text
-                self.ended_with_newline = ended
+                block = block.removeprefix(codecs.BOM_UTF8)
+            lines = clean_lines(block)
+            if lines is not None:
+                for line in lines:
+                    number += 1
+                    yield number, line
+                self.ended_with_newline = True
+                continue
+            for raw in io.BytesIO(block):
+                if raw.endswith(b"\n") and b"\r" not in raw:
+                    pieces: list[tuple[bytes, bool]] = [(raw[:-1], True)]
+                else:
+                    pieces = split_line_ends(raw)
+                for body, ended in pieces:
+                    number += 1
+                    try:
+                        text = body.decode("utf-8")
+                    except UnicodeDecodeError:
+                        text = self._decode(body, number, ended, legacy_lines)
+                    yield number, self._clean(text, number) if "\x00" in text else text
+                    self.ended_with_newline = ended
         if legacy_lines:
             shown = line_list(legacy_lines)
             self.notices.append(
@@ -206,6 +221,38 @@ class LineReader:
     def _clean(self, text: str, number: int) -> str:
         self.notices.append(Notice(self.entry.name, number, "NUL bytes removed"))
         return text.replace("\x00", "")
+
+
+def whole_lines(stream: IO[bytes], size: int = BLOCK_BYTES) -> Iterator[bytes]:
+    """The file in blocks of whole lines; a line longer than a block is gathered whole, without copies."""
+    pending: list[bytes] = []
+    while block := stream.read(size):
+        cut = block.rfind(b"\n") + 1
+        if not cut:
+            pending.append(block)
+            continue
+        pending.append(block[:cut])
+        yield b"".join(pending)
+        pending = [block[cut:]]
+    tail = b"".join(pending)
+    if tail:
+        yield tail
+
+
+def clean_lines(block: bytes) -> list[str] | None:
+    """The lines of a block of valid UTF-8 without NUL or bare CR that ends with a line end; else None."""
+    if not block.endswith(b"\n") or b"\x00" in block:
+        return None
+    if b"\r" in block:
+        if block.count(b"\r") != block.count(b"\r\n"):
+            return None
+        block = block.replace(b"\r\n", b"\n")
+    try:
+        lines = block.decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        return None
+    lines.pop()
+    return lines
 
 
 def line_list(numbers: list[int]) -> str:

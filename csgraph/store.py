@@ -12,50 +12,43 @@ import contextlib
 import hashlib
 import json
 import shutil
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from csgraph.errors import CsgraphError, InputError
-from csgraph.vocabulary import PREFIXES, ontology_files
+from csgraph.vocabulary import PREFIXES
 from csgraph.writing import atomic_write, write_text
 
 STORE_DIR = "store"
 STAMP_FILE = "store.json"
-CHUNK_LINES = 200_000
+LOAD_BLOCK_BYTES = 32 << 20  # the Rust loader is fastest fed in big blocks; memory holds one
 
 
-def chunks(lines: Iterable[str], size: int = CHUNK_LINES) -> Iterator[bytes]:
-    """N-Triples text in blocks, so memory holds one block, not the whole graph."""
-    block: list[str] = []
-    for line in lines:
-        block.append(line)
-        if len(block) >= size:
-            yield ("\n".join(block) + "\n").encode("utf-8")
-            block = []
-    if block:
-        yield ("\n".join(block) + "\n").encode("utf-8")
+class StoreLoader:
+    """An on-disk Oxigraph store filled with Turtle text, block by block, as a build writes it."""
 
+    def __init__(self, path: Path, header: str) -> None:
+        self.store = ox.Store(str(path))
+        self.header = header.encode("utf-8")
+        self.parts: list[bytes] = []
+        self.size = 0
 
-def vocabulary_lines() -> Iterator[list[str]]:
-    """The vocabulary and concept schemes (ontology/) as N-Triples lines, one batch per file."""
-    for file in ontology_files():
-        lines = []
-        for triple in ox.parse(path=str(file), format=ox.RdfFormat.TURTLE):
-            if isinstance(triple.subject, ox.BlankNode) or isinstance(triple.object, ox.BlankNode):
-                raise CsgraphError(f"{file.name}: blank nodes would make builds differ; name every node")
-            lines.append(f"{triple.subject} {triple.predicate} {triple.object} .")
-        yield lines
+    def write(self, turtle: bytes) -> None:
+        self.parts.append(turtle)
+        self.size += len(turtle)
+        if self.size >= LOAD_BLOCK_BYTES:
+            self.load()
 
+    def load(self) -> None:
+        if self.parts:
+            # Text from ontology/ and mapping.py, whose IRIs are minted from slugs: no need to check them.
+            self.store.bulk_load(self.header + b"".join(self.parts), format=ox.RdfFormat.TURTLE, lenient=True)
+        self.parts, self.size = [], 0
 
-def fill_store(lines: Iterable[str], path: Path) -> None:
-    """An on-disk Oxigraph store at `path` holding the given N-Triples lines, loaded block by block."""
-    store = ox.Store(str(path))
-    for block in chunks(lines):
-        # The lines come from the vocabulary and from mapping.py, whose IRIs are minted from slugs.
-        store.bulk_load(block, format=ox.RdfFormat.N_TRIPLES, lenient=True)
-    store.flush()
+    def close(self) -> None:
+        self.load()
+        self.store.flush()
 
 
 def sorted_ntriples(store: ox.Store) -> bytes:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pyoxigraph
@@ -71,8 +71,11 @@ PREFIXES: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=1 << 14)
 def slug(text: str) -> str:
     """The IRI local part for a label: `éducation / scolarité` → `education-scolarite`.
+
+    Cached: structure names come back on every fiche of their structure.
 
     Never holds `/`, which prefixed names in Turtle and SPARQL handle badly. `œ` and `æ` become `oe` and `ae`
     rather than a dash.

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from csgraph.build import BuildReport, build
 from csgraph.cli import app
+from csgraph.fiches import read_fiches
 from csgraph.model import Fiche
 from csgraph.store import STAMP_FILE, STORE_DIR, fresh_store, open_graph
 
@@ -50,6 +51,30 @@ def test_commune_and_caf_counts_in_graph(sample_graph: Path, sample_fiches: list
         expected = sum(label in f.partners for f in sample_fiches)
         query = f'?a csg:partnerType ?p . ?p <{SKOS.prefLabel}> "{label}"@fr'
         assert count(store, query) == expected
+
+
+def test_worker_processes_change_nothing(tmp_path: Path) -> None:
+    """Files read in parallel come back in input order: same Turtle bytes, same notices, same figures."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    shutil.copy(SAMPLE, inputs / "a-sample.txt")
+    for fixture in sorted(FIXTURES.glob("*.txt")):
+        shutil.copy(fixture, inputs / fixture.name)
+    shutil.copy(SAMPLE, inputs / "z-sample-again.txt")  # every fiche read twice: duplicates across files
+    serial = build([inputs], tmp_path / "serial", workers=1)
+    parallel = build([inputs], tmp_path / "parallel", workers=2)
+    assert serial.graph.read_bytes() == parallel.graph.read_bytes()
+    assert serial.notices == parallel.notices
+    assert any("same fiche as in/a-sample.txt" in notice.message for notice in serial.notices)
+    assert (serial.fiches, serial.actions, serial.triples) == (
+        parallel.fiches,
+        parallel.actions,
+        parallel.triples,
+    )
+    fixture_fiches = len(list(read_fiches(sorted(FIXTURES.glob("*.txt")), [])))
+    assert serial.fiches == 2 * 25 + fixture_fiches
+    assert serial.actions == serial.fiches - 25
+    assert serial.triples == len(open_graph(parallel.graph))
 
 
 def test_rebuilds_are_byte_identical_across_hash_seeds(tmp_path: Path) -> None:

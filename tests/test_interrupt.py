@@ -173,13 +173,13 @@ def test_killed_build_keeps_previous_outputs_and_the_next_build_cleans_up(
 
 def test_interrupt_while_writing_graph_ttl(previous: Previous, monkeypatch: pytest.MonkeyPatch) -> None:
     """Ctrl-C in the middle of the final write: half a file was written, none of it replaces graph.ttl."""
-    real_fill = store_module.fill_store
+    real_close = store_module.StoreLoader.close
 
-    def fill_then_interrupt(*arguments: object, **options: object) -> None:
-        real_fill(*arguments, **options)  # type: ignore[arg-type]
+    def close_then_interrupt(loader: store_module.StoreLoader) -> None:
+        real_close(loader)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("csgraph.build.fill_store", fill_then_interrupt)
+    monkeypatch.setattr(store_module.StoreLoader, "close", close_then_interrupt)
     result = CliRunner().invoke(
         app, ["build", str(FIXTURES / "listing_layout.txt"), "--out", str(previous.out)]
     )
