@@ -1,5 +1,20 @@
-"""`python -m csgraph` runs the command line."""
+"""`csgraph` and `python -m csgraph`: the command line, quiet on Ctrl-C from its first instant.
 
-from csgraph.cli import app
+The command's modules take a moment to import; Ctrl-C then would otherwise end in Python's own
+traceback, before the command's error handling (csgraph.cli.reported) is in place.
+"""
 
-app(prog_name="csgraph")
+import sys
+
+
+def main() -> None:
+    try:
+        from csgraph.cli import app
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        raise SystemExit(130) from None
+    app(prog_name="csgraph")
+
+
+if __name__ == "__main__":
+    main()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -119,12 +120,14 @@ def build(
     workers: int | None = None,
     on_start: Callable[[list[InputFile]], None] | None = None,
     on_fiche: Callable[[Source], None] | None = None,
+    notices: list[Notice] | None = None,
 ) -> BuildReport:
     """Read every fiche under `paths` and write `out_dir/graph.ttl` (and `out_dir/store/`).
 
     `workers` defaults to every core once the input is big enough for worker processes to pay.
+    Warnings go to `notices` when given, so a caller still has them when the build fails.
     """
-    report = BuildReport(graph=out_dir / GRAPH_FILE)
+    report = BuildReport(graph=out_dir / GRAPH_FILE, notices=[] if notices is None else notices)
     entries = find_input_files(list(paths), report.notices)
     if workers is None:
         size = sum(entry.path.stat().st_size for entry in entries)
@@ -136,8 +139,7 @@ def build(
     remove_dead_leftovers(out_dir)
     scratch = out_dir / f"{SCRATCH_PREFIX}{os.getpid()}"
     try:
-        with atomic_write(report.graph) as stream:
-            loader = StoreLoader(scratch, HEADER) if keep_store else None
+        with atomic_write(report.graph) as stream, loader_for(scratch, keep_store) as loader:
             fill(stream, loader, entries, workers, report, on_fiche)
             if report.fiches == 0:
                 raise InputError(no_fiche_message(report.notices), ", ".join(str(path) for path in paths))
@@ -146,6 +148,10 @@ def build(
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return report
+
+
+def loader_for(scratch: Path, keep_store: bool) -> AbstractContextManager[StoreLoader | None]:
+    return StoreLoader(scratch, HEADER) if keep_store else nullcontext()
 
 
 def fill(
@@ -170,5 +176,3 @@ def fill(
             on_fiche(record.source)
         assembler.add(record)
     assembler.finish()
-    if loader:
-        loader.close()

@@ -20,7 +20,7 @@ from typing import Annotated, Literal
 import typer
 from rich.console import Console
 
-from csgraph.errors import CsgraphError, StrictError
+from csgraph.errors import CsgraphError, InputError, StrictError
 from csgraph.model import Notice
 from csgraph.terminal import shown
 
@@ -102,17 +102,21 @@ def reported() -> Iterator[None]:
         raise typer.Exit(3) from None
 
 
-def finish_notices(notices: list[Notice], report: Path | None, strict: bool) -> None:
-    """Print warnings, write them as JSON when asked, and honour --strict."""
+def write_report(report: Path, notices: list[Notice]) -> None:
     from csgraph.writing import write_text
 
+    rows = [{"file": n.file, "line": n.line, "message": n.message} for n in notices]
+    write_text(report, json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+
+
+def finish_notices(notices: list[Notice], report: Path | None, strict: bool) -> None:
+    """Print warnings, write them as JSON when asked, and honour --strict."""
     for notice in notices[:20]:
         err.print(f"[yellow]warning:[/yellow] {shown(notice)}", markup=True, soft_wrap=True)
     if len(notices) > 20:
         err.print(f"… and {len(notices) - 20} more warnings (use --report FILE to see them all)")
     if report:
-        rows = [{"file": n.file, "line": n.line, "message": n.message} for n in notices]
-        write_text(report, json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        write_report(report, notices)
     if strict and notices:
         raise StrictError(f"{len(notices)} warning(s) and --strict was given")
 
@@ -176,14 +180,21 @@ def build(
             from csgraph import remote
 
             remote.push_target(push, push_graph)  # a bad URL fails now, not after the build
-        result = run_build(
-            paths or [DEFAULT_INPUT],
-            out_dir,
-            keep_store=store,
-            workers=jobs,
-            on_start=progress.on_start,
-            on_fiche=progress.on_fiche,
-        )
+        notices: list[Notice] = []
+        try:
+            result = run_build(
+                paths or [DEFAULT_INPUT],
+                out_dir,
+                keep_store=store,
+                workers=jobs,
+                on_start=progress.on_start,
+                on_fiche=progress.on_fiche,
+                notices=notices,
+            )
+        except InputError:
+            if report:  # the warnings say why nothing was read (`binary file`, `cannot be read`)
+                write_report(report, notices)
+            raise
         out.print(
             f"{result.fiches} fiches → {result.actions} actions, {result.structures} structures "
             f"in {result.departements} département(s), {result.partner_types} partner types, "

@@ -242,18 +242,20 @@ class FicheParser:
         self.awaiting_title: int | None = None
         self.in_preamble = False
         self.years: dict[str, int] = {}
+        self.finished: list[Fiche] = []  # read by the caller after each line, then cleared
 
     def notice(self, line: int, message: str) -> None:
         self.notices.append(Notice(self.file, line, message))
 
-    def feed(self, number: int, text: str) -> Iterator[Fiche]:
+    def feed(self, number: int, text: str) -> None:
+        """Read one line; fiches it completes are appended to `finished`."""
         if not text or text.isspace():
             if self.current and self.field and self.field.kind == "text":
                 self.current.text_lines.setdefault(self.field.name, []).append("")
             return
         line = classify(text)
         if self.awaiting_title is not None:
-            yield from self._title_after_actions(number, text, line)
+            self._title_after_actions(number, text, line)
             return
         if line.kind == "page":
             self.in_preamble = True
@@ -261,7 +263,7 @@ class FicheParser:
         elif line.kind == "title":
             if not line.text:
                 self.notice(number, "fiche with an empty title")
-            yield from self._start(number, "detailed", line.text or None)
+            self._start(number, "detailed", line.text or None)
         elif line.kind == "title-next":
             self.awaiting_title = number
             self._mark_form()
@@ -272,13 +274,13 @@ class FicheParser:
         elif line.kind == "label":
             if line.glued_text is not None:
                 self._text(number, line.glued_text)
-            yield from self._open_field(number, line)
+            self._open_field(number, line)
             if line.answer_text is not None:
                 self._text(number, line.answer_text)
         else:
             self._text(number, line.text)
 
-    def close(self, cut_off: bool) -> Iterator[Fiche]:
+    def close(self, cut_off: bool) -> None:
         if self.awaiting_title is not None:
             self.notice(self.awaiting_title, "`Actions` with no title after it at the end of the file")
         if self.current:
@@ -287,41 +289,41 @@ class FicheParser:
                 self.notice(
                     self.current.source.line, "the file ends in the middle of this fiche; kept what is there"
                 )
-            yield self._finish(truncated)
+            self.finished.append(self._finish(truncated))
 
     def _mark_form(self) -> None:
         if self.current:
             self.current.last_line_was_form = True
 
-    def _title_after_actions(self, number: int, text: str, line: Line) -> Iterator[Fiche]:
+    def _title_after_actions(self, number: int, text: str, line: Line) -> None:
         started = self.awaiting_title or number
         self.awaiting_title = None
         if line.kind == "text":
-            yield from self._start(started, "listing", unquote_title(line.text) or None)
+            self._start(started, "listing", unquote_title(line.text) or None)
             self.current.last_line_was_form = False  # type: ignore[union-attr]
             return
-        yield from self._start(started, "listing", None)
+        self._start(started, "listing", None)
         self.notice(started, "`Actions` is not followed by a title; fiche read without one")
-        yield from self.feed(number, text)
+        self.feed(number, text)
 
-    def _start(self, number: int, layout: str, title: str | None) -> Iterator[Fiche]:
+    def _start(self, number: int, layout: str, title: str | None) -> None:
         if self.current:
-            yield self._finish(False)
+            self.finished.append(self._finish(False))
         self.current = FicheBuilder(Source(self.file, number), layout, title)
         self.field = None
         self.in_preamble = False
 
-    def _open_field(self, number: int, line: Line) -> Iterator[Fiche]:
+    def _open_field(self, number: int, line: Line) -> None:
         spec = line.spec
         assert spec is not None
         self.in_preamble = False
         if self.current is None:
             self.notice(number, "fields before any title: read as a fiche without a title")
-            yield from self._start(number, "questionnaire" if line.questionnaire else "detailed", None)
+            self._start(number, "questionnaire" if line.questionnaire else "detailed", None)
         elif spec.name in self.current.field_lines and spec.name not in REPEATABLE:
             if line.questionnaire:
                 self.notice(number, f"`{line.text}` again: a new fiche without a title starts here")
-                yield from self._start(number, "questionnaire", None)
+                self._start(number, "questionnaire", None)
             else:
                 self.notice(number, f"`{line.text}` appears twice in this fiche; values kept together")
         current = self.current
@@ -450,14 +452,17 @@ def parse_file(entry: InputFile, notices: list[Notice]) -> Iterator[Fiche]:
     """Fiches of one file, as they complete."""
     reader = LineReader(entry, notices)
     parser = FicheParser(entry.name, notices)
+    finished = parser.finished
     count = 0
     for number, text in reader:
-        for fiche in parser.feed(number, text):
-            count += 1
-            yield fiche
-    for fiche in parser.close(cut_off=reader.cut_in_character or not reader.ended_with_newline):
-        count += 1
-        yield fiche
+        parser.feed(number, text)
+        if finished:
+            count += len(finished)
+            yield from finished
+            finished.clear()
+    parser.close(cut_off=reader.cut_in_character or not reader.ended_with_newline)
+    count += len(finished)
+    yield from finished
     if count == 0:
         notices.append(Notice(entry.name, 0, "no fiche found in this file"))
 

@@ -84,6 +84,9 @@ FUNDERS: tuple[tuple[str, str], ...] = (
     ("Autofinancement", r"auto-?financements?|fonds propres"),
 )
 FUNDER_RES = tuple((label, re.compile(rf"\b(?:{pattern})\b")) for label, pattern in FUNDERS)
+ANY_FUNDER_RE = re.compile(
+    rf"\b(?:{'|'.join(pattern for _, pattern in FUNDERS)})\b"
+)  # where the first one starts
 
 NUMBER_WORDS = {
     "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6,
@@ -120,7 +123,8 @@ ROLES: tuple[tuple[str, str], ...] = (
     ),
     ("partenaire", r"partenaires?|referente?s?|representante?s?"),
 )
-ROLE_RES = tuple((role, re.compile(pattern)) for role, pattern in ROLES)
+# One pattern, a group per role in order: the first role whose words match the whole noun names it.
+ROLE_RE = re.compile("|".join(f"(?P<role{index}>{pattern})" for index, (_, pattern) in enumerate(ROLES)))
 # A référent is the centre's own (`référent famille`, `référent mixité du centre social`) unless
 # the line names another body (`1 référent Mission Locale`).
 OWN_STAFF_RE = re.compile(r"\b(?:centre|cs|csc|csci|structure|familles?|equipe)\b")
@@ -402,15 +406,16 @@ def _clean_funder(label: str) -> str:
 
 def _funder_match(folded: str) -> tuple[int, str] | None:
     """The first funder written in the text (the longest on a tie) as (position, partner type)."""
-    found = [
-        (match.start(), -len(match.group()), label)
-        for label, pattern in FUNDER_RES
-        if (match := pattern.search(folded))
-    ]
-    if not found:
+    first = ANY_FUNDER_RE.search(folded)
+    if first is None:
         return None
-    start, _, label = min(found)
-    return start, label
+    start = first.start()
+    found = [
+        (-len(match.group()), label)
+        for label, pattern in FUNDER_RES
+        if (match := pattern.match(folded, start))
+    ]
+    return start, min(found)[1]
 
 
 def _names_funder(label: str) -> bool:
@@ -449,12 +454,17 @@ def _read_people_line(raw: str) -> tuple[list[PeopleCount], list[str]]:
     return counts, unread
 
 
+def _role_of(word: str) -> str | None:
+    match = ROLE_RE.fullmatch(word)
+    return ROLES[int(match.lastgroup.removeprefix("role"))][0] if match and match.lastgroup else None
+
+
 def _role(noun: str, tail: str, line: str) -> str | None:
     """The role of a counted noun; `personnes` are the team when the line speaks of `équipe`."""
-    role = next((role for role, pattern in ROLE_RES if pattern.fullmatch(noun)), None)
+    role = _role_of(noun)
     if role == "participant" and re.fullmatch(r"personnes?", noun):
         next_word = tail.split()[0] if tail.split() else ""
-        qualified = next((role for role, pattern in ROLE_RES if pattern.fullmatch(next_word)), None)
+        qualified = _role_of(next_word)
         if qualified and qualified != "participant":
             return qualified
         return "professionnel" if re.search(r"\bequipe\b", line) else "participant"

@@ -12,7 +12,9 @@ import contextlib
 import hashlib
 import json
 import shutil
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from types import TracebackType
 
 import pyoxigraph as ox
 
@@ -26,13 +28,23 @@ LOAD_BLOCK_BYTES = 32 << 20  # the Rust loader is fastest fed in big blocks; mem
 
 
 class StoreLoader:
-    """An on-disk Oxigraph store filled with Turtle text, block by block, as a build writes it."""
+    """An on-disk Oxigraph store filled with Turtle text as a build writes it, block by block.
+
+    Blocks are loaded in a background thread (the Rust loader releases the GIL) while the build reads
+    on; one block loads while the next fills, so memory holds two. Leaving the `with` block waits for
+    the last load, even on Ctrl-C, and closes the store, so its folder can then be moved or removed.
+    """
 
     def __init__(self, path: Path, header: str) -> None:
-        self.store = ox.Store(str(path))
+        self.store: ox.Store | None = ox.Store(str(path))
         self.header = header.encode("utf-8")
         self.parts: list[bytes] = []
         self.size = 0
+        self.thread = ThreadPoolExecutor(1)
+        self.loading: Future[None] | None = None
+
+    def __enter__(self) -> StoreLoader:
+        return self
 
     def write(self, turtle: bytes) -> None:
         self.parts.append(turtle)
@@ -41,14 +53,31 @@ class StoreLoader:
             self.load()
 
     def load(self) -> None:
-        if self.parts:
-            # Text from ontology/ and mapping.py, whose IRIs are minted from slugs: no need to check them.
-            self.store.bulk_load(self.header + b"".join(self.parts), format=ox.RdfFormat.TURTLE, lenient=True)
+        assert self.store is not None
+        if self.loading:
+            self.loading.result()
+        block = self.header + b"".join(self.parts)
         self.parts, self.size = [], 0
+        # Text from ontology/ and mapping.py, whose IRIs are minted from slugs: no need to check them.
+        self.loading = self.thread.submit(
+            self.store.bulk_load, block, format=ox.RdfFormat.TURTLE, lenient=True
+        )
 
-    def close(self) -> None:
-        self.load()
-        self.store.flush()
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        try:
+            if kind is None:
+                if self.parts:
+                    self.load()
+                if self.loading:
+                    self.loading.result()
+                assert self.store is not None
+                self.store.flush()
+        finally:
+            self.thread.shutdown(wait=True)
+            self.loading = None
+            self.store = None
 
 
 def sorted_ntriples(store: ox.Store) -> bytes:

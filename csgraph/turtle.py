@@ -29,6 +29,7 @@ SHORTHANDS = {
     XSD + "boolean": re.compile(r"true|false"),
 }
 NAMESPACES = {iri: name for name, iri in PREFIXES.items()}
+NEXT_PREDICATE = " ;\n\t"
 HEADER = "".join(f"@prefix {name}: <{iri}> .\n" for name, iri in sorted(PREFIXES.items()))
 
 
@@ -39,9 +40,11 @@ def paragraphs(triples: Iterable[Triple]) -> str:
         by_subject.setdefault(subject, {}).setdefault(predicate, []).append(value)
     parts = []
     for subject, objects in by_subject.items():
-        ordered = sorted(objects.items(), key=lambda item: item[0] != "a")
-        body = " ;\n\t".join(f"{predicate} {' , '.join(values)}" for predicate, values in ordered)
-        parts.append(f"\n{subject} {body} .\n")
+        types = objects.pop("a", None)
+        lines = [f"{predicate} {' , '.join(values)}" for predicate, values in objects.items()]
+        if types:
+            lines.insert(0, f"a {' , '.join(types)}")
+        parts.append(f"\n{subject} {NEXT_PREDICATE.join(lines)} .\n")
     return "".join(parts)
 
 

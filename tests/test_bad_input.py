@@ -129,9 +129,13 @@ def test_input_without_fiche_fails_on_one_line(tmp_path: Path, name: str) -> Non
 def test_binary_file_says_why_in_its_own_process(tmp_path: Path) -> None:
     path = tmp_path / "photo.txt"
     path.write_bytes(NO_FICHE["png"])
-    result = run("build", str(path), "--out", str(tmp_path / "out"))
+    report = tmp_path / "warnings.json"
+    result = run("build", str(path), "--out", str(tmp_path / "out"), "--report", str(report))
     assert result.returncode == 2
     assert_one_line_error(result.stderr, "no fiche found", "photo.txt:0: binary file")
+    rows = json.loads(report.read_text(encoding="utf-8"))  # the report says why, even when the build fails
+    assert [(row["file"], row["line"]) for row in rows] == [("photo.txt", 0)]
+    assert rows[0]["message"].startswith("binary file")
     strict = run("parse", str(path), "--strict")
     assert strict.returncode == 1
     assert "Traceback" not in strict.stderr

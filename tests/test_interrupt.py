@@ -173,13 +173,13 @@ def test_killed_build_keeps_previous_outputs_and_the_next_build_cleans_up(
 
 def test_interrupt_while_writing_graph_ttl(previous: Previous, monkeypatch: pytest.MonkeyPatch) -> None:
     """Ctrl-C in the middle of the final write: half a file was written, none of it replaces graph.ttl."""
-    real_close = store_module.StoreLoader.close
+    real_exit = store_module.StoreLoader.__exit__
 
-    def close_then_interrupt(loader: store_module.StoreLoader) -> None:
-        real_close(loader)
+    def exit_then_interrupt(loader: store_module.StoreLoader, *exception: object) -> None:
+        real_exit(loader, *exception)  # type: ignore[arg-type]
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(store_module.StoreLoader, "close", close_then_interrupt)
+    monkeypatch.setattr(store_module.StoreLoader, "__exit__", exit_then_interrupt)
     result = CliRunner().invoke(
         app, ["build", str(FIXTURES / "listing_layout.txt"), "--out", str(previous.out)]
     )
@@ -226,3 +226,16 @@ def current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_ctrl_c_while_the_command_starts_is_quiet(tmp_path: Path) -> None:
+    """Ctrl-C while the command's modules are still being imported: one line, exit 130, no traceback."""
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-c", "pass"], check=True)
+    interpreter = time.monotonic() - started  # Python's own start-up on this machine
+    process = start_build(SAMPLE, tmp_path / "out")
+    time.sleep(interpreter + 0.05)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert (process.returncode, stderr, stdout) == (130, "interrupted\n", "")
+    assert not (tmp_path / "out").exists()
