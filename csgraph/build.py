@@ -16,7 +16,7 @@ from typing import IO
 
 from csgraph.errors import InputError
 from csgraph.mapping import FicheGraph, map_file
-from csgraph.model import Notice, Source
+from csgraph.model import Notice
 from csgraph.pool import in_order
 from csgraph.reading import InputFile, find_input_files
 from csgraph.store import STAMP_FILE, StoreLoader, save_store
@@ -72,7 +72,7 @@ class Assembler:
 
     sinks: list[Callable[[bytes], object]]
     report: BuildReport
-    first_source: dict[str, Source] = field(default_factory=dict)
+    first_source: dict[str, tuple[str, int]] = field(default_factory=dict)  # action key -> file, line
     declared: dict[str, str] = field(default_factory=dict)  # node -> kind
     partners: set[str] = field(default_factory=set)
     keywords: set[str] = field(default_factory=set)
@@ -86,10 +86,10 @@ class Assembler:
     def add(self, graph: FicheGraph) -> None:
         first = self.first_source.get(graph.key)
         if first is not None:
-            message = f"same fiche as {first.file}:{first.line}; read once"
-            self.report.notices.append(Notice(graph.source.file, graph.source.line, message))
+            message = f"same fiche as {first[0]}:{first[1]}; read once"
+            self.report.notices.append(Notice(graph.file, graph.line, message))
             return
-        self.first_source[graph.key] = graph.source
+        self.first_source[graph.key] = (graph.file, graph.line)
         parts, triples = [graph.turtle], graph.triples
         for node in graph.shared:
             if node.node in self.declared:
@@ -119,7 +119,7 @@ def build(
     keep_store: bool = True,
     workers: int | None = None,
     on_start: Callable[[list[InputFile]], None] | None = None,
-    on_fiche: Callable[[Source], None] | None = None,
+    on_fiche: Callable[[str], None] | None = None,
     notices: list[Notice] | None = None,
 ) -> BuildReport:
     """Read every fiche under `paths` and write `out_dir/graph.ttl` (and `out_dir/store/`).
@@ -160,7 +160,7 @@ def fill(
     entries: list[InputFile],
     workers: int,
     report: BuildReport,
-    on_fiche: Callable[[Source], None] | None,
+    on_fiche: Callable[[str], None] | None,
 ) -> None:
     """The vocabulary, then every fiche's part, to graph.ttl and to the store being loaded."""
     stream.write(HEADER.encode("utf-8"))
@@ -173,6 +173,6 @@ def fill(
             continue
         report.fiches += 1
         if on_fiche:
-            on_fiche(record.source)
+            on_fiche(record.file)
         assembler.add(record)
     assembler.finish()

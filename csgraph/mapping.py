@@ -17,16 +17,18 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
+from typing import NamedTuple
 
 from csgraph.departements import name_key
-from csgraph.fiches import label_key, read_file
-from csgraph.model import Fiche, Notice, Source
+from csgraph.fiches import file_records, label_key
+from csgraph.model import Fiche, Notice
 from csgraph.reading import InputFile
 from csgraph.turtle import Triple, paragraphs, shorten
 from csgraph.vocabulary import Concept, Vocabulary, concept_namespace, slug
 
 OTHER_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+TO_ESCAPE = re.compile('[\\\\"\x00-\x1f\x7f]')  # most values (titles, names) hold none: one scan
 
 CONCEPT_FIELDS = (
     ("status", "status", "csg:status"),
@@ -59,10 +61,11 @@ FUNDER_CATEGORIES = ("Usagers", "Autofinancement")
 
 def text(value: str, language: str | None = "fr") -> str:
     """A string literal; every control character escaped, so any text round-trips."""
-    value = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    value = value.replace("\t", "\\t")
-    if OTHER_CONTROLS.search(value):
-        value = OTHER_CONTROLS.sub(lambda match: f"\\u{ord(match.group()):04X}", value)
+    if TO_ESCAPE.search(value):
+        value = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+        value = value.replace("\t", "\\t")
+        if OTHER_CONTROLS.search(value):
+            value = OTHER_CONTROLS.sub(lambda match: f"\\u{ord(match.group()):04X}", value)
     escaped = f'"{value}"'
     return f"{escaped}@{language}" if language else escaped
 
@@ -106,8 +109,7 @@ def action_key(fiche: Fiche) -> str:
     return f"{local_name(fiche.title or 'sans-titre')}-{short_hash(basis, structure_key(fiche))}"
 
 
-@dataclass(frozen=True)
-class Shared:
+class Shared(NamedTuple):
     """A node many fiches name: the first fiche to name it declares it (and raises its notice, if any)."""
 
     kind: str  # structure, departement, funder, concept
@@ -117,12 +119,15 @@ class Shared:
     notice: Notice | None = None
 
 
-@dataclass(frozen=True)
-class FicheGraph:
-    """One fiche's part of the graph, as Turtle paragraphs, and what the build's summary counts."""
+class FicheGraph(NamedTuple):
+    """One fiche's part of the graph, as Turtle paragraphs, and what the build's summary counts.
+
+    Named tuples: a worker process sends them back faster than dataclasses (unpickling is the main cost).
+    """
 
     key: str
-    source: Source
+    file: str
+    line: int
     turtle: str
     triples: int
     shared: tuple[Shared, ...]
@@ -137,6 +142,31 @@ def shared(kind: str, triples: list[Triple], notice: Notice | None = None) -> Sh
 def organisation(node: str, kind: str, name: str) -> list[Triple]:
     """Structures and named funders alike are W3C ORG organisations with a name."""
     return [(node, "a", kind), (node, "a", "org:Organization"), (node, "skos:prefLabel", text(name))]
+
+
+# The shared nodes of a fiche are mostly ones its structure's other fiches declared already: made once
+# per distinct input (pure functions), and sent back to the main process once per file.
+@lru_cache(maxsize=1 << 14)
+def structure_node(node: str, name: str, departement: str | None) -> Shared:
+    triples = organisation(node, "csg:Structure", name)
+    if departement:
+        triples.append((node, "csg:departement", departement))
+    return shared("structure", triples)
+
+
+@lru_cache(maxsize=256)
+def departement_node(code: str, name: str) -> Shared:
+    node = f"departement:{code}"
+    triples = [(node, "a", "csg:Departement"), (node, "skos:prefLabel", text(name))]
+    triples.append((node, "skos:notation", text(code, None)))
+    return shared("departement", triples)
+
+
+@lru_cache(maxsize=1 << 12)
+def funder_node(node: str, name: str, funder_type: str) -> Shared:
+    triples = organisation(node, "csg:Funder", name)
+    triples.append((node, "csg:funderType", funder_type))
+    return shared("funder", triples)
 
 
 @dataclass
@@ -182,7 +212,8 @@ class Mapper:
         self._money(action, key, fiche, own, common)
         return FicheGraph(
             key,
-            fiche.source,
+            fiche.source.file,
+            fiche.source.line,
             paragraphs(own),
             len(own),
             tuple(common),
@@ -191,21 +222,10 @@ class Mapper:
         )
 
     def _structure(self, structure: str, fiche: Fiche) -> Iterator[Shared]:
-        triples = organisation(structure, "csg:Structure", fiche.structure or "")
         code = fiche.departement_code
+        yield structure_node(structure, fiche.structure or "", f"departement:{code}" if code else None)
         if code:
-            triples.append((structure, "csg:departement", f"departement:{code}"))
-        yield shared("structure", triples)
-        if code:
-            departement = f"departement:{code}"
-            yield shared(
-                "departement",
-                [
-                    (departement, "a", "csg:Departement"),
-                    (departement, "skos:prefLabel", text(fiche.departement or "")),
-                    (departement, "skos:notation", text(code, None)),
-                ],
-            )
+            yield departement_node(code, fiche.departement or "")
 
     def _concept(
         self, scheme: str, value: str, fiche: Fiche, attribute: str, common: list[Shared]
@@ -249,9 +269,7 @@ class Mapper:
                 if scheme == "partner" and self._named(funding.funder, concept):
                     funder = f"funder:{local_name(funding.funder)}"
                     own.append((node, "schema:funder", funder))
-                    triples = organisation(funder, "csg:Funder", funding.funder)
-                    triples.append((funder, "csg:funderType", funder_type))
-                    common.append(shared("funder", triples))
+                    common.append(funder_node(funder, funding.funder, funder_type))
         for index, expense in enumerate(money.expenses, start=1):
             node = f"action:{key}-expense-{index}"
             own.append((action, "csg:expense", node))
@@ -294,9 +312,5 @@ def mapper() -> Mapper:
 
 def map_file(entry: InputFile) -> Iterator[FicheGraph | Notice]:
     """One file read and mapped, each fiche after the notices its reading raised: a worker's unit of work."""
-    notices: list[Notice] = []
-    for fiche in read_file(entry, notices):
-        yield from notices
-        notices.clear()
-        yield mapper().fiche_graph(fiche)
-    yield from notices
+    for record in file_records(entry):
+        yield record if isinstance(record, Notice) else mapper().fiche_graph(record)

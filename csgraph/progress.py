@@ -8,7 +8,6 @@ from types import TracebackType
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from csgraph.model import Source
 from csgraph.reading import InputFile
 
 
@@ -44,10 +43,11 @@ class BuildProgress:
         self.started = time.monotonic()
         self.task = self.bar.add_task("reading", total=len(entries), fiches=0, rate=0)
 
-    def on_fiche(self, source: Source) -> None:
+    def on_fiche(self, file: str) -> None:
+        """A fiche of `file` was read."""
         self.fiches += 1
-        new_file = source.file not in self.files_seen
-        self.files_seen.add(source.file)
+        new_file = file not in self.files_seen
+        self.files_seen.add(file)
         if self.task is not None and (new_file or self.fiches % 500 == 0):
             rate = round(self.fiches / max(time.monotonic() - self.started, 1e-6))
             self.bar.update(self.task, completed=len(self.files_seen), fiches=self.fiches, rate=rate)
