@@ -256,8 +256,9 @@ class FicheParser:
         line = classify(text)
         if self.awaiting_title is not None:
             self._title_after_actions(number, text, line)
-            return
-        if line.kind == "page":
+        elif line.kind == "text":  # most lines: tested first
+            self._text(number, line.text)
+        elif line.kind == "page":
             self.in_preamble = True
             self._mark_form()
         elif line.kind == "title":
@@ -277,8 +278,6 @@ class FicheParser:
             self._open_field(number, line)
             if line.answer_text is not None:
                 self._text(number, line.answer_text)
-        else:
-            self._text(number, line.text)
 
     def close(self, cut_off: bool) -> None:
         if self.awaiting_title is not None:
