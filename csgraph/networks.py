@@ -3,7 +3,8 @@
 Every view is drawn from the actions of the RDF graph (read with SPARQL, never from the fiches): the
 narrowing options choose the actions first, then the view links what those actions name. Nodes are keyed by
 IRI, so a structure and a partner type that share a name stay two nodes, and each node and link keeps the
-actions behind it, for tooltips and exports.
+actions behind it, for tooltips and exports. A view with more links than a page can show is refused, when
+possible before its actions are read (the store counts the links).
 """
 
 from __future__ import annotations
@@ -264,6 +265,18 @@ NARROWED_BY: dict[str, Callable[[Action], tuple[Named, ...]]] = {
     "partner type": lambda action: action.partner_types,
 }
 
+NAMED_IN_STORE = {
+    "département": "{ SELECT ?action ?structure WHERE { ?action csg:organiser ?structure } } "
+    "{ SELECT ?structure ?thing WHERE { ?structure csg:departement ?thing } }",
+    "keyword": "{ SELECT ?action ?thing WHERE { ?action csg:keyword ?thing } }",
+    "public": "{ SELECT ?action ?thing WHERE { ?action csg:public ?thing } }",
+    "partner type": "{ SELECT ?action ?thing WHERE { ?action csg:partnerType ?thing } }",
+}
+"""NARROWED_BY as SPARQL patterns binding ?action and ?thing, for counting links in the store. Each part is
+a subquery so that Oxigraph hash-joins them: one pattern makes it seek once per action (4 s at 100k)."""
+
+ACTION_PATTERN = "{ SELECT ?action WHERE { ?action a csg:Action } }"
+
 
 def matching(value: str, known: set[Named], spellings: dict[str, set[str]], what: str) -> set[str]:
     """IRIs of the things `value` names, with accents, case and punctuation not counting."""
@@ -346,6 +359,49 @@ class Links:
                 shared=tuple(sorted(thing.label for thing in tally.shared)),
             )
         return graph, len(hidden)
+
+
+def chosen_in_store(store: ox.Store, narrowing: Narrowing, names: Names) -> str:
+    """A SPARQL pattern binding ?action to the actions `select` chooses, raising the errors it raises."""
+    patterns = [ACTION_PATTERN]
+    for what, value in narrowing.given():
+        named = NAMED_IN_STORE[what]
+        query = f"{PREFIX_LINES}SELECT DISTINCT ?thing WHERE {{ {ACTION_PATTERN} {named} }}"
+        things = {row["thing"].value: row["thing"] for row in store.query(query)}
+        wanted = matching(value, {names.named(thing) for thing in things}, names.spellings, what)
+        # Terms from the store, written back by Oxigraph in N-Triples: escaped, whatever the graph holds.
+        choices = " ".join(str(things[thing]) for thing in sorted(wanted))
+        patterns.append(f"{{ SELECT DISTINCT ?action WHERE {{ {named} VALUES ?thing {{ {choices} }} }} }}")
+    return "\n".join(patterns)
+
+
+def refuse_early(store: ox.Store, spec: ViewSpec, narrowing: Narrowing, names: Names) -> None:
+    """Refuse a view with too many links before reading any action, when one SPARQL aggregate counts them.
+
+    Views that link two things named by the same action (`spec.pairs`) count their links in the store: a
+    second for the national partnership view, which took a minute to read and project. The count is the
+    projection's own (a link per pair of distinct things, weighing its number of actions) for any graph
+    the shapes accept: one organiser per action, one département per structure. The funding view keys
+    funders by what the fiches wrote, and the structures view's pairs grow with the square of the
+    structures: neither is counted here, they are refused after projecting, as before.
+    """
+    if spec.pairs is None:
+        return
+    one, other = spec.pairs
+    same_property = one == other  # then each pair of distinct values comes twice, once each way
+    # sameTerm, unlike !=, compares the terms without reading them: 1 s rather than 4 at 100k fiches.
+    distinct = "FILTER(!sameTerm(?one, ?other))" if same_property else ""
+    query = f"""{PREFIX_LINES}SELECT ?weight (COUNT(*) AS ?links) WHERE {{
+  SELECT ?one ?other (COUNT(DISTINCT ?action) AS ?weight) WHERE {{
+    {chosen_in_store(store, narrowing, names)}
+    {{ SELECT ?action ?one WHERE {{ ?action {one} ?one }} }}
+    {{ SELECT ?action ?other WHERE {{ ?action {other} ?other }} }}
+    {distinct}
+  }} GROUP BY ?one ?other
+}} GROUP BY ?weight"""
+    rows = store.query(query)
+    links = sum(int(row["links"].value) for row in rows if int(row["weight"].value) >= narrowing.min_weight)
+    check_drawable(links // 2 if same_property else links)
 
 
 def check_drawable(links: int) -> None:
@@ -440,6 +496,7 @@ class ViewSpec:
     size_meaning: str
     width_meaning: str
     colour_by: str
+    pairs: tuple[str, str] | None = None  # the two properties of an action it links, for refuse_early
 
 
 VIEWS: dict[str, ViewSpec] = {
@@ -452,6 +509,7 @@ VIEWS: dict[str, ViewSpec] = {
         "number of actions",
         "actions the structure led with this partner type",
         "kind",
+        ("csg:organiser", "csg:partnerType"),
     ),
     "funding": ViewSpec(
         "Funding: who funds which themes",
@@ -472,6 +530,7 @@ VIEWS: dict[str, ViewSpec] = {
         "number of actions",
         "actions carrying both keywords",
         "community",
+        ("csg:keyword", "csg:keyword"),
     ),
     "structures": ViewSpec(
         "Structures that share partner types",
@@ -568,6 +627,7 @@ def view(store: ox.Store, name: str, narrowing: Narrowing | None = None) -> View
     narrowing = narrowing or Narrowing()
     spec = VIEWS[name]
     names = read_names(store)
+    refuse_early(store, spec, narrowing, names)
     actions = select(read_actions(store, names), narrowing, names.spellings)
     links = Links(min_weight=narrowing.min_weight)
     spec.project(actions, links)

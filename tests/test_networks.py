@@ -219,6 +219,42 @@ def test_too_many_links_is_refused_with_advice(sample_graph: Path, monkeypatch: 
     assert view(open_graph(sample_graph), "structures", Narrowing(min_weight=3)).graph.number_of_edges() <= 50
 
 
+def unread(*_: object) -> None:
+    raise AssertionError("the actions were read")
+
+
+@pytest.mark.parametrize("name", ["partnership", "keywords"])
+@pytest.mark.parametrize(
+    "narrowing",
+    [
+        Narrowing(),
+        Narrowing(keyword="Santé"),
+        Narrowing(public="jeunesse", partner="CAF"),
+        Narrowing(departement="62", min_weight=2),
+    ],
+)
+def test_links_are_counted_in_the_store_before_any_action_is_read(
+    sample_graph: Path, monkeypatch: pytest.MonkeyPatch, name: str, narrowing: Narrowing
+) -> None:
+    """One link more than the limit is refused before the network is projected; exactly the limit is drawn."""
+    store = open_graph(sample_graph)
+    drawn = view(store, name, narrowing).graph.number_of_edges()
+    monkeypatch.setattr(networks, "LINKS_LIMIT", drawn)
+    assert view(store, name, narrowing).graph.number_of_edges() == drawn
+    monkeypatch.setattr(networks, "LINKS_LIMIT", drawn - 1)
+    monkeypatch.setattr(networks, "read_actions", unread)
+    with pytest.raises(QueryError, match=rf"^{drawn:,} links are more than a page can show"):
+        view(store, name, narrowing)
+
+
+def test_bad_narrowing_values_are_refused_before_any_action_is_read(
+    sample_graph: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(networks, "read_actions", unread)
+    with pytest.raises(QueryError, match=r"no public 'Astronautes'.*Jeunesse"):
+        view(open_graph(sample_graph), "partnership", Narrowing(public="Astronautes"))
+
+
 def test_homonym_structures_get_their_departement(tmp_path: Path, sample_text: str) -> None:
     fiche = sample_text[
         sample_text.index('Actions "ALLEZ LES FILLES"') : sample_text.index('Actions "ACTION INNO')
