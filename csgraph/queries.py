@@ -19,6 +19,12 @@ Three engines give the same rows: the Oxigraph store (the default, fast), plain 
 what most Python tools use, with `initBindings`) and any SPARQL 1.1 endpoint over HTTP. Oxigraph and
 endpoints get the bindings as a VALUES block of escaped, serialised literals opening the WHERE group:
 Oxigraph's own `substitutions` only bind variables the query selects, and an endpoint takes nothing else.
+
+The bundled queries are shaped for Oxigraph's simple planner, which joins in the written order and looks
+each row up in the store unless a side is a subquery of its own, joined by hashing. So they read each
+property in a one-triple subquery, count over IRIs first and fetch labels afterwards from a small table,
+and sort on keys bound once per row (`BIND(LCASE(?label) AS ?key)`): an expression in ORDER BY is
+evaluated again in every comparison, and reading a stored string costs far more than comparing ids.
 """
 
 from __future__ import annotations
