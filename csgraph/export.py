@@ -3,6 +3,10 @@
 Reads the graph only. Everything emitted is sorted and the metadata takes its dates from options, never
 from the clock, so exporting the same graph twice gives the same bytes, checksums included.
 
+The export streams, so that a national graph fits in a few hundred megabytes: graph.ttl is parsed to
+N-Triples on disk, sorted in runs and merged into graph.nt; every other file is written from graph.nt
+in one pass, subject by subject, looking other nodes up in a small index of names.
+
 CSV cells hold the values exactly as the fiches wrote them, including text that starts with `-` or `=`
 (`- 542 euros: participation des usagers`): prefixing such cells to stop spreadsheets from reading them as
 formulas would change the published data for every other reader.
@@ -10,25 +14,33 @@ formulas would change the published data for every other reader.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import heapq
 import io
+import itertools
 import json
+import operator
+import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
+from json.encoder import encode_basestring
 from pathlib import Path
-from typing import cast
+from typing import IO, cast
 
 import pyoxigraph as ox
 import rdflib
 
 from csgraph.errors import CsgraphError, InputError
 from csgraph.resources import project_file
-from csgraph.store import file_stamp, open_graph, sorted_ntriples, write_turtle
+from csgraph.store import file_stamp
 from csgraph.vocabulary import BASE, CSG, PREFIXES, SKOS
-from csgraph.writing import write_bytes
+from csgraph.writing import atomic_write, write_bytes
 
 RDF = PREFIXES["rdf"]
 RDF_TYPE = RDF + "type"
@@ -58,6 +70,7 @@ CATALOG_PREFIXES = {
 }
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
+Properties = dict[str, list[Term]]
 
 
 def node_key(term: ox.NamedNode | ox.BlankNode) -> str:
@@ -65,51 +78,222 @@ def node_key(term: ox.NamedNode | ox.BlankNode) -> str:
     return term.value if isinstance(term, ox.NamedNode) else f"_:{term.value}"
 
 
-class Nodes:
-    """The graph as subjects → properties → values in N-Triples order: what tables and JSON-LD walk."""
+SUBJECT = operator.attrgetter("subject")
 
-    def __init__(self, triples: Iterable[ox.Triple]) -> None:
-        self.subjects: dict[str, dict[str, list[Term]]] = {}
-        for triple in triples:
-            properties = self.subjects.setdefault(node_key(triple.subject), {})
+
+def grouped(triples: Iterable[ox.Triple | ox.Quad]) -> Iterator[tuple[str, Properties]]:
+    """Each subject with its properties, from triples that come grouped by subject (sorted N-Triples do)."""
+    for subject, group in itertools.groupby(triples, key=SUBJECT):
+        properties: Properties = {}
+        for triple in group:
             properties.setdefault(triple.predicate.value, []).append(triple.object)
+        yield node_key(subject), properties
+
+
+def iris(properties: Properties, predicate: str) -> list[str]:
+    return [value.value for value in properties.get(predicate, ()) if isinstance(value, ox.NamedNode)]
+
+
+def first(properties: Properties, predicate: str) -> str:
+    """The first value's lexical form, or "" when there is none."""
+    values = properties.get(predicate)
+    return values[0].value if values else ""
+
+
+class Nodes:
+    """Subjects → properties → values in N-Triples order: what tables and the catalog look things up in."""
+
+    def __init__(self, subjects: Mapping[str, Properties]) -> None:
+        self.subjects = subjects
+        self.names: dict[str, str] = {}
 
     @classmethod
     def parse(cls, ntriples: bytes) -> Nodes:
         """From sorted N-Triples, so that every walk over the nodes is in a stable order."""
-        return cls(quad.triple for quad in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES))
+        return cls(dict(grouped(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES))))
 
-    def values(self, subject: str, predicate: str) -> list[Term]:
-        return self.subjects.get(subject, {}).get(predicate, [])
-
-    def iris(self, subject: str, predicate: str) -> list[str]:
-        return [value.value for value in self.values(subject, predicate) if isinstance(value, ox.NamedNode)]
-
-    def first(self, subject: str, predicate: str) -> str:
-        """The first value's lexical form, or "" when there is none."""
-        values = self.values(subject, predicate)
-        return values[0].value if values else ""
-
-    def of_type(self, class_iri: str) -> list[str]:
-        return [
-            subject
-            for subject, properties in self.subjects.items()
-            if any(value.value == class_iri for value in properties.get(RDF_TYPE, []))
-        ]
+    def of(self, subject: str) -> Properties:
+        return self.subjects.get(subject, {})
 
     def label(self, subject: str) -> str:
-        """The French name of a node: concepts, structures and départements by prefLabel, grants by label."""
-        for predicate in (SKOS + "prefLabel", DCTERMS + "title", RDFS + "label"):
-            values = self.values(subject, predicate)
-            if values:
-                french = (value.value for value in values if getattr(value, "language", None) == "fr")
-                return next(french, values[0].value)
-        return ""
+        if subject not in self.names:
+            self.names[subject] = label(self.of(subject))
+        return self.names[subject]
+
+
+def label(properties: Properties) -> str:
+    """The French name of a node: concepts, structures and départements by prefLabel, grants by label."""
+    for predicate in LABELS:
+        values = properties.get(predicate)
+        if values:
+            french = (value.value for value in values if getattr(value, "language", None) == "fr")
+            return next(french, values[0].value)
+    return ""
+
+
+LABELS = (SKOS + "prefLabel", DCTERMS + "title", RDFS + "label")
+INDEXED = re.compile(
+    rb"[^ ]+ <(?:%s)> "
+    % b"|".join(re.escape(iri.encode()) for iri in (*LABELS, SKOS + "notation", CSG + "departement"))
+)
+"""N-Triples lines of what tables and the catalog ask of nodes other than the one at hand: names, codes and
+départements."""
+
+
+# Sorted N-Triples, on disk
+
+RUN_BYTES = 64 << 20  # N-Triples sorted in memory at a time
+BACKWARDS_BLOCK = 1 << 20
+
+
+@dataclass(frozen=True)
+class SortedGraph:
+    """graph.nt as written, with its size and the index of names that the other files look up."""
+
+    path: Path
+    triples: int
+    index: Nodes
+
+
+def sort_graph(graph_path: Path, target: Path, work: Path) -> SortedGraph:
+    """Write the graph as sorted, distinct N-Triples lines to `target`, using `work` for sorted runs."""
+    runs = sorted_runs(graph_path, work)
+    if not runs:
+        raise InputError("the graph holds no triple; rebuild it with `csgraph build`", str(graph_path))
+    triples, indexed = 0, []
+    with atomic_write(target) as stream:
+        for line in merged(runs):
+            stream.write(line)
+            triples += 1
+            if INDEXED.match(line):
+                indexed.append(line)
+    for run in runs:
+        run.unlink()
+    return SortedGraph(target, triples, Nodes.parse(b"".join(indexed)))
+
+
+def sorted_runs(graph_path: Path, work: Path) -> list[Path]:
+    """The graph's N-Triples lines in sorted files of RUN_BYTES each.
+
+    Read from graph.ttl rather than the store: Oxigraph parses Turtle ~8 times faster than its on-disk
+    store gives triples back, and the store holds the same triples (its stamp says so).
+    """
+    if not graph_path.is_file():
+        raise InputError(f"no graph here; run `csgraph build` first (looked for {graph_path})")
+    unsorted = work / "unsorted.nt"
+    with open(graph_path, "rb") as turtle:  # an unreadable graph is named; a full disk is not blamed on it
+        try:
+            ox.serialize(
+                ox.parse(turtle, format=ox.RdfFormat.TURTLE), unsorted, format=ox.RdfFormat.N_TRIPLES
+            )
+        except SyntaxError as error:
+            raise InputError(f"not valid Turtle: {error}", str(graph_path)) from None
+    runs: list[Path] = []
+    with open(unsorted, "rb") as stream:
+        while lines := stream.readlines(RUN_BYTES):
+            lines.sort()
+            runs.append(work / f"run-{len(runs)}.nt")
+            with open(runs[-1], "wb") as run:
+                run.writelines(lines)
+    unsorted.unlink()
+    return runs
+
+
+def merged(runs: Sequence[Path]) -> Iterator[bytes]:
+    """The distinct lines of sorted files, in byte order.
+
+    Oxigraph escapes every control character in N-Triples, so sorting lines with their `\\n` is sorting
+    them without it.
+    """
+    with contextlib.ExitStack() as stack:
+        streams = [stack.enter_context(open(run, "rb")) for run in runs]
+        previous = b""
+        for line in heapq.merge(*streams):
+            if line != previous:
+                yield line
+                previous = line
+
+
+def lines_backwards(path: Path) -> Iterator[bytes]:
+    """The lines of a file that ends in a line break, last first, in blocks of whole lines."""
+    with open(path, "rb") as stream:
+        end = stream.seek(0, os.SEEK_END)
+        rest = b""  # the start of a line begun before the block read last
+        while end:
+            start = max(0, end - BACKWARDS_BLOCK)
+            stream.seek(start)
+            data = stream.read(end - start) + rest
+            end = start
+            cut = data.find(b"\n") + 1 if start else 0
+            rest, block = data[:cut], data[cut:]
+            if block:
+                lines = block[:-1].split(b"\n")
+                lines.reverse()
+                yield b"\n".join(lines) + b"\n"
+
+
+def graph_ntriples(graph_path: Path) -> bytes:
+    """The built graph as sorted N-Triples, whole in memory, for validation (rdflib holds it all anyway)."""
+    with tempfile.TemporaryDirectory() as work:
+        return sort_graph(graph_path, Path(work) / "graph.nt", Path(work)).path.read_bytes()
+
+
+# Turtle
+
+
+class SortedPrefixes:
+    """Turtle passed on to `target`, with the @prefix lines Oxigraph writes first (in hash order) sorted."""
+
+    def __init__(self, target: IO[bytes]) -> None:
+        self.target = target
+        self.head: bytearray | None = bytearray()
+
+    def write(self, data: bytes) -> int:
+        if self.head is None:
+            return self.target.write(data)
+        self.head += data
+        start = 0
+        while (end := self.head.find(b"\n", start)) >= 0:
+            if not self.head.startswith(b"@prefix", start):
+                self.close(start)
+                break
+            start = end + 1
+        return len(data)
+
+    def flush(self) -> None:
+        """Oxigraph flushes when done; the header is held until the body shows where it ends."""
+
+    def close(self, end: int | None = None) -> None:
+        """Write the header, sorted, and whatever followed it."""
+        if self.head is not None:
+            head, self.head = self.head, None
+            end = len(head) if end is None else end
+            self.target.write(b"".join(sorted(head[:end].splitlines(keepends=True))) + head[end:])
+
+
+def write_turtle(ntriples: Path, path: Path) -> None:
+    """Turtle with the project's prefixes, written from sorted N-Triples by Oxigraph, subjects grouped.
+
+    Subjects, properties and values come in descending order: the order this export has always had
+    (Oxigraph's in-memory store gave back, last first, the sorted triples put in), kept so that
+    published checksums change only when the data does.
+    """
+    with atomic_write(path) as stream:
+        sink = SortedPrefixes(stream)
+        triples = (
+            triple
+            for block in lines_backwards(ntriples)
+            for triple in ox.parse(block, format=ox.RdfFormat.N_TRIPLES)
+        )
+        ox.serialize(triples, sink, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+        sink.close()
 
 
 # JSON-LD
 
 
+XSD_BOOLEAN, XSD_INTEGER = XSD + "boolean", XSD + "integer"
+CANONICAL_INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
 RELATIVE_PATH = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*")
 
 
@@ -142,6 +326,10 @@ class JsonLdWriter:
             and value.startswith(("http://", "https://"))
         }
         self.prefixes = sorted(((iri, name) for name, iri in namespaces.items()), key=lambda p: -len(p[0]))
+        self.namespaces = tuple(namespaces.values())  # most IRIs are under none: one test rules them out
+        self.terms: dict[tuple[str, str | None, str | None], PropertyTerm | None] = {}
+        # Concepts, structures and actions are named again and again; keep the last ones at hand.
+        self.node_id = lru_cache(maxsize=1 << 16)(self.relative_id)
         self.id_key, self.type_key = "@id", "@type"
         self.classes: dict[str, str] = {}
         self.properties: dict[str, list[PropertyTerm]] = {}
@@ -176,7 +364,7 @@ class JsonLdWriter:
 
     def compact(self, iri: str, *, relative: bool) -> str:
         """A prefixed name, a path relative to the base (node IRIs only), or the IRI itself."""
-        for namespace, prefix in self.prefixes:
+        for namespace, prefix in self.prefixes if iri.startswith(self.namespaces) else ():
             if iri.startswith(namespace) and len(iri) > len(namespace):
                 rest = iri[len(namespace) :]
                 if not rest.startswith("//"):
@@ -186,21 +374,30 @@ class JsonLdWriter:
             return iri[len(base) :]
         return iri
 
-    def node_id(self, key: str) -> str:
+    def relative_id(self, key: str) -> str:
         return key if key.startswith("_:") else self.compact(key, relative=True)
 
     def term_for(self, predicate: str, value: Term) -> PropertyTerm | None:
-        return next((term for term in self.properties.get(predicate, []) if fits(term, value)), None)
+        """The first term that fits; which one depends only on the property and the kind of value."""
+        if isinstance(value, ox.Literal):
+            shape = (predicate, value.language, value.datatype.value)
+        else:
+            shape = (predicate, None, None)
+        if shape not in self.terms:
+            terms = self.properties.get(predicate, [])
+            self.terms[shape] = next((term for term in terms if fits(term, value)), None)
+        return self.terms[shape]
 
     def plain(self, value: Term, term: PropertyTerm) -> object:
         """The value as the term lets it be written: an IRI string, a JSON boolean or integer, or text."""
         if not isinstance(value, ox.Literal):
             return self.node_id(node_key(value))
-        if term.datatype == XSD + "boolean" and value.value in ("true", "false"):
-            return value.value == "true"
-        if term.datatype == XSD + "integer" and re.fullmatch(r"-?(0|[1-9][0-9]*)", value.value):
-            return int(value.value)
-        return value.value
+        text = value.value
+        if term.datatype == XSD_BOOLEAN and text in ("true", "false"):
+            return text == "true"
+        if term.datatype == XSD_INTEGER and CANONICAL_INTEGER.fullmatch(text):
+            return int(text)
+        return text
 
     def explicit(self, value: Term) -> dict[str, str]:
         if not isinstance(value, ox.Literal):
@@ -238,10 +435,46 @@ class JsonLdWriter:
         node.update(sorted(merged.items()))
         return node
 
-    def document(self, nodes: Nodes) -> bytes:
-        graph = [self.node(subject, properties) for subject, properties in nodes.subjects.items()]
-        text = json.dumps({"@context": self.context, "@graph": graph}, ensure_ascii=False, indent=1)
-        return (text + "\n").encode("utf-8")
+    @contextlib.contextmanager
+    def file(self, path: Path) -> Iterator[Callable[[str, Properties], None]]:
+        """Write nodes to `path` one at a time, as the returned callable gets them.
+
+        The bytes are those of json.dumps(ensure_ascii=False, indent=1) on the whole document.
+        """
+        head = json.dumps({"@context": self.context}, ensure_ascii=False, indent=1).removesuffix("\n}")
+        with atomic_write(path) as stream:
+            stream.write(f'{head},\n "@graph": ['.encode())
+            written = 0
+
+            def write(subject: str, properties: Properties) -> None:
+                nonlocal written
+                separator = ",\n  " if written else "\n  "
+                stream.write((separator + indented(self.node(subject, properties), "  ")).encode())
+                written += 1
+
+            yield write
+            stream.write(b"\n ]\n}\n" if written else b"]\n}\n")
+
+
+def indented(value: object, indent: str) -> str:
+    """json.dumps(value, ensure_ascii=False, indent=1) nested `indent` deep, twice as fast.
+
+    (json's C encoder cannot indent; its Python one was half the time of a national export.)
+    """
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if isinstance(value, dict) and value:
+        inner = indent + " "
+        items = (f"{encode_basestring(key)}: {indented(item, inner)}" for key, item in value.items())
+        return f"{{\n{inner}" + f",\n{inner}".join(items) + f"\n{indent}}}"
+    if isinstance(value, list) and value:
+        inner = indent + " "
+        return f"[\n{inner}" + f",\n{inner}".join(indented(item, inner) for item in value) + f"\n{indent}]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    return json.dumps(value)
 
 
 def fits(term: PropertyTerm, value: Term) -> bool:
@@ -279,10 +512,6 @@ def jsonld_context() -> dict[str, object]:
     return dict(sorted({"@base": BASE, **prefixes, **terms}.items()))
 
 
-def jsonld_bytes(nodes: Nodes) -> bytes:
-    return JsonLdWriter(jsonld_context()).document(nodes)
-
-
 # CSV tables
 
 
@@ -291,92 +520,79 @@ def local(iri: str, namespace: str) -> str:
     return iri.removeprefix(namespace)
 
 
-def labels(nodes: Nodes, subject: str, predicate: str) -> str:
+def labels(index: Nodes, properties: Properties, predicate: str) -> str:
     """Several concepts in one cell, by label: ` | ` never occurs in the SENACS lists."""
-    return " | ".join(nodes.label(iri) for iri in nodes.iris(subject, predicate))
+    return " | ".join(index.label(iri) for iri in iris(properties, predicate))
 
 
-def action_rows(nodes: Nodes) -> Iterator[list[str]]:
-    for action in nodes.of_type(CSG + "Action"):
-        structure = next(iter(nodes.iris(action, CSG + "organiser")), "")
-        departement = next(iter(nodes.iris(structure, CSG + "departement")), "")
-        yield [
-            local(action, PREFIXES["action"]),
-            nodes.first(action, DCTERMS + "title"),
-            local(structure, PREFIXES["structure"]),
-            nodes.label(structure),
-            nodes.first(departement, SKOS + "notation"),
-            labels(nodes, action, CSG + "status"),
-            labels(nodes, action, CSG + "dimension"),
-            labels(nodes, action, CSG + "initiative"),
-            labels(nodes, action, CSG + "public"),
-            labels(nodes, action, CSG + "territoryScale"),
-            labels(nodes, action, CSG + "theme"),
-            nodes.first(action, CSG + "year"),
-            nodes.first(action, CSG + "budgetTotal"),
-            nodes.first(action, DCTERMS + "abstract"),
-            nodes.first(action, CSG + "sourceFile"),
-            nodes.first(action, CSG + "sourceLine"),
-            nodes.first(action, CSG + "layout"),
-            nodes.first(action, CSG + "truncated"),
-        ]
+def action_row(index: Nodes, action: str, properties: Properties) -> list[str]:
+    structure = next(iter(iris(properties, CSG + "organiser")), "")
+    departement = next(iter(iris(index.of(structure), CSG + "departement")), "")
+    return [
+        local(action, PREFIXES["action"]),
+        first(properties, DCTERMS + "title"),
+        local(structure, PREFIXES["structure"]),
+        index.label(structure),
+        first(index.of(departement), SKOS + "notation"),
+        labels(index, properties, CSG + "status"),
+        labels(index, properties, CSG + "dimension"),
+        labels(index, properties, CSG + "initiative"),
+        labels(index, properties, CSG + "public"),
+        labels(index, properties, CSG + "territoryScale"),
+        labels(index, properties, CSG + "theme"),
+        first(properties, CSG + "year"),
+        first(properties, CSG + "budgetTotal"),
+        first(properties, DCTERMS + "abstract"),
+        first(properties, CSG + "sourceFile"),
+        first(properties, CSG + "sourceLine"),
+        first(properties, CSG + "layout"),
+        first(properties, CSG + "truncated"),
+    ]
 
 
-def structure_rows(nodes: Nodes) -> Iterator[list[str]]:
-    organised: dict[str, int] = {}
-    for action in nodes.of_type(CSG + "Action"):
-        for structure in nodes.iris(action, CSG + "organiser"):
-            organised[structure] = organised.get(structure, 0) + 1
-    for structure in nodes.of_type(CSG + "Structure"):
-        departement = next(iter(nodes.iris(structure, CSG + "departement")), "")
-        yield [
-            local(structure, PREFIXES["structure"]),
-            nodes.label(structure),
-            nodes.first(departement, SKOS + "notation"),
-            nodes.label(departement),
-            str(organised.get(structure, 0)),
-        ]
+def structure_row(index: Nodes, structure: str, actions: int) -> list[str]:
+    departement = next(iter(iris(index.of(structure), CSG + "departement")), "")
+    return [
+        local(structure, PREFIXES["structure"]),
+        index.label(structure),
+        first(index.of(departement), SKOS + "notation"),
+        index.label(departement),
+        str(actions),
+    ]
 
 
-def concept_rows(predicate: str, scheme: str) -> Callable[[Nodes], Iterator[list[str]]]:
-    """One row per action and concept of one field (partner types, keywords)."""
-
-    def rows(nodes: Nodes) -> Iterator[list[str]]:
-        for action in nodes.of_type(CSG + "Action"):
-            for concept in nodes.iris(action, predicate):
-                yield [
-                    local(action, PREFIXES["action"]),
-                    local(concept, f"{BASE}{scheme}/"),
-                    nodes.label(concept),
-                ]
-
-    return rows
+def concept_rows(
+    index: Nodes, action: str, properties: Properties, predicate: str, scheme: str
+) -> list[list[str]]:
+    """One row per concept of one field of an action (partner types, keywords)."""
+    return [
+        [local(action, PREFIXES["action"]), local(concept, f"{BASE}{scheme}/"), index.label(concept)]
+        for concept in iris(properties, predicate)
+    ]
 
 
-def funding_rows(nodes: Nodes) -> Iterator[list[str]]:
-    for grant in nodes.of_type(SCHEMA + "MonetaryGrant"):
-        funder_type = next(iter(nodes.iris(grant, CSG + "funderType")), "")
-        funder = next(iter(nodes.iris(grant, SCHEMA + "funder")), "")
-        yield [
-            local(grant, PREFIXES["funding"]),
-            local(next(iter(nodes.iris(grant, SCHEMA + "fundedItem")), ""), PREFIXES["action"]),
-            nodes.first(grant, RDFS + "label"),
-            local(funder_type, BASE),
-            nodes.label(funder_type),
-            local(funder, PREFIXES["funder"]),
-            nodes.first(grant, SCHEMA + "amount"),
-            nodes.first(grant, SCHEMA + "currency"),
-            nodes.first(grant, CSG + "sourceText"),
-        ]
+def funding_row(index: Nodes, grant: str, properties: Properties) -> list[str]:
+    funder_type = next(iter(iris(properties, CSG + "funderType")), "")
+    funder = next(iter(iris(properties, SCHEMA + "funder")), "")
+    return [
+        local(grant, PREFIXES["funding"]),
+        local(next(iter(iris(properties, SCHEMA + "fundedItem")), ""), PREFIXES["action"]),
+        first(properties, RDFS + "label"),
+        local(funder_type, BASE),
+        index.label(funder_type),
+        local(funder, PREFIXES["funder"]),
+        first(properties, SCHEMA + "amount"),
+        first(properties, SCHEMA + "currency"),
+        first(properties, CSG + "sourceText"),
+    ]
 
 
 @dataclass(frozen=True)
 class Table:
-    """One CSV file: its columns, where its rows come from, and how a portal should title it."""
+    """One CSV file: its columns, and how a portal should title it."""
 
     file_name: str
     header: tuple[str, ...]
-    rows: Callable[[Nodes], Iterator[list[str]]]
     title_fr: str
     title_en: str
 
@@ -404,28 +620,24 @@ TABLES = (
             "layout",
             "truncated",
         ),
-        action_rows,
         "Actions (tableau CSV)",
         "Actions (CSV table)",
     ),
     Table(
         "structures.csv",
         ("structure_id", "name", "departement_code", "departement", "actions"),
-        structure_rows,
         "Structures organisatrices (tableau CSV)",
         "Organising structures (CSV table)",
     ),
     Table(
         "action-partners.csv",
         ("action_id", "partner_type_id", "partner_type"),
-        concept_rows(CSG + "partnerType", "partner"),
         "Types de partenaires par action (tableau CSV)",
         "Partner types per action (CSV table)",
     ),
     Table(
         "action-keywords.csv",
         ("action_id", "keyword_id", "keyword"),
-        concept_rows(CSG + "keyword", "keyword"),
         "Mots clés par action (tableau CSV)",
         "Keywords per action (CSV table)",
     ),
@@ -442,21 +654,93 @@ TABLES = (
             "currency",
             "source_text",
         ),
-        funding_rows,
         "Financements (tableau CSV)",
         "Fundings (CSV table)",
     ),
 )
 
 
-def csv_bytes(table: Table, nodes: Nodes) -> tuple[bytes, int]:
-    """The table as RFC 4180 CSV in UTF-8 with a header row, rows in ID order; and its number of rows."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(table.header)
-    rows = sorted(table.rows(nodes))
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8"), len(rows)
+@dataclass(frozen=True)
+class Coverage:
+    """What the catalog says the data covers, from facts in the graph."""
+
+    actions: int
+    structures: int
+    departements: list[tuple[str, str, str]]  # IRI, code, name; by code
+    years: list[str]
+    subjects: list[str]  # keyword and theme labels
+
+
+class Survey:
+    """The table rows and the coverage of a graph, gathered subject by subject.
+
+    Each subject comes with all its properties; the other nodes it names are looked up in `index`.
+    """
+
+    def __init__(self, index: Nodes, tables: bool = True) -> None:
+        self.index = index
+        self.tables = tables
+        self.rows: dict[str, list[list[str]]] = {table.file_name: [] for table in TABLES}
+        self.actions = 0
+        self.structures: list[str] = []
+        self.organised: Counter[str] = Counter()
+        self.years: set[str] = set()
+        self.subjects: set[str] = set()
+
+    def add(self, subject: str, properties: Properties) -> None:
+        kinds = {value.value for value in properties.get(RDF_TYPE, ())}
+        index = self.index
+        if CSG + "Action" in kinds:
+            self.actions += 1
+            self.organised.update(iris(properties, CSG + "organiser"))
+            self.years.add(first(properties, CSG + "year"))
+            for predicate in (CSG + "keyword", CSG + "theme"):
+                self.subjects.update(index.label(concept) for concept in iris(properties, predicate))
+            if self.tables:
+                self.rows["actions.csv"].append(action_row(index, subject, properties))
+                self.rows["action-partners.csv"] += concept_rows(
+                    index, subject, properties, CSG + "partnerType", "partner"
+                )
+                self.rows["action-keywords.csv"] += concept_rows(
+                    index, subject, properties, CSG + "keyword", "keyword"
+                )
+        if CSG + "Structure" in kinds:
+            self.structures.append(subject)
+        if SCHEMA + "MonetaryGrant" in kinds and self.tables:
+            self.rows["fundings.csv"].append(funding_row(index, subject, properties))
+
+    def table_rows(self, table: Table) -> list[list[str]]:
+        """Rows in ID order; a structure's row counts the actions it organised, hence only at the end."""
+        if table.file_name == "structures.csv":
+            return sorted(
+                structure_row(self.index, structure, self.organised[structure])
+                for structure in self.structures
+            )
+        return sorted(self.rows[table.file_name])
+
+    def coverage(self) -> Coverage:
+        index = self.index
+        departements = sorted(
+            {iri for structure in self.structures for iri in iris(index.of(structure), CSG + "departement")},
+            key=lambda iri: first(index.of(iri), SKOS + "notation"),
+        )
+        return Coverage(
+            self.actions,
+            len(self.structures),
+            [(iri, first(index.of(iri), SKOS + "notation"), index.label(iri)) for iri in departements],
+            sorted(self.years - {""}),
+            sorted(self.subjects),
+        )
+
+
+def write_table(path: Path, table: Table, rows: list[list[str]]) -> None:
+    """RFC 4180 CSV in UTF-8 with a header row."""
+    with atomic_write(path) as stream:
+        text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+        writer = csv.writer(text)
+        writer.writerow(table.header)
+        writer.writerows(rows)
+        text.detach()
 
 
 # DCAT-AP metadata
@@ -473,6 +757,7 @@ class Distribution:
     is_rdf: bool = False
 
 
+GRAPH_FILES = {"turtle": "graph.ttl", "ntriples": "graph.nt", "jsonld": "graph.jsonld"}
 GRAPH_DISTRIBUTIONS = {
     "graph.ttl": Distribution(
         "text/turtle", "RDF_TURTLE", "Graphe complet (Turtle)", "Full graph (Turtle)", True
@@ -560,6 +845,16 @@ def place_names(names: list[str]) -> str:
 
 
 def catalog_triples(nodes: Nodes, files: Sequence[ExportedFile], settings: CatalogSettings) -> Description:
+    """The catalog of a graph held whole in memory (what validate checks when there is no export)."""
+    survey = Survey(nodes, tables=False)
+    for subject, properties in nodes.subjects.items():
+        survey.add(subject, properties)
+    return catalog_description(survey.coverage(), files, settings)
+
+
+def catalog_description(
+    coverage: Coverage, files: Sequence[ExportedFile], settings: CatalogSettings
+) -> Description:
     """A DCAT-AP 3 catalog of one dataset with one distribution per file, from facts in the graph.
 
     Coverage comes from the graph (départements of the structures, years of the actions, keyword and theme
@@ -593,20 +888,14 @@ def catalog_triples(nodes: Nodes, files: Sequence[ExportedFile], settings: Catal
     description.instance(settings.licence, DCTERMS + "LicenseDocument")
     if settings.licence == ETALAB_LICENCE:
         description.add(settings.licence, DCTERMS + "title", ox.Literal(ETALAB_LICENCE_TITLE, language="fr"))
-    describe_dataset(description, dataset, nodes, base)
+    describe_dataset(description, dataset, coverage, base)
     for file in files:
         describe_file(description, dataset, file, settings)
     return description
 
 
-def describe_dataset(description: Description, dataset: str, nodes: Nodes, base: str) -> None:
-    actions = nodes.of_type(CSG + "Action")
-    structures = nodes.of_type(CSG + "Structure")
-    departements = sorted(
-        {iri for structure in structures for iri in nodes.iris(structure, CSG + "departement")},
-        key=lambda iri: nodes.first(iri, SKOS + "notation"),
-    )
-    where = place_names([nodes.label(iri) for iri in departements])
+def describe_dataset(description: Description, dataset: str, coverage: Coverage, base: str) -> None:
+    where = place_names([name for _, _, name in coverage.departements])
     description.instance(dataset, DCAT + "Dataset")
     description.texts(
         dataset,
@@ -618,10 +907,10 @@ def describe_dataset(description: Description, dataset: str, nodes: Nodes, base:
         dataset,
         DCTERMS + "description",
         f"Les fiches action SENACS (« Les actions des centres sociaux ») en graphe de connaissances : "
-        f"{len(actions)} actions de {len(structures)} structures ({where}), avec leurs types de partenaires, "
-        "leurs financements, leurs publics et leurs mots clés.",
-        f'SENACS action fiches ("Les actions des centres sociaux") as a knowledge graph: {len(actions)} '
-        f"actions of {len(structures)} structures ({where}), with their partner types, fundings, publics "
+        f"{coverage.actions} actions de {coverage.structures} structures ({where}), avec leurs types de "
+        "partenaires, leurs financements, leurs publics et leurs mots clés.",
+        f'SENACS action fiches ("Les actions des centres sociaux") as a knowledge graph: {coverage.actions} '
+        f"actions of {coverage.structures} structures ({where}), with their partner types, fundings, publics "
         "and keywords.",
     )
     description.add(dataset, DCAT + "landingPage", base)
@@ -631,22 +920,14 @@ def describe_dataset(description: Description, dataset: str, nodes: Nodes, base:
     description.add(dataset, DCAT + "theme", theme)
     description.instance(theme, SKOS + "Concept")
     description.texts(theme, SKOS + "prefLabel", "Population et société", "Population and society")
-    subjects = {
-        nodes.label(concept)
-        for action in actions
-        for predicate in (CSG + "keyword", CSG + "theme")
-        for concept in nodes.iris(action, predicate)
-    }
-    for keyword in sorted(subjects):
+    for keyword in coverage.subjects:
         description.add(dataset, DCAT + "keyword", ox.Literal(keyword, language="fr"))
-    for departement in departements:
+    for departement, code, name in coverage.departements:
         description.add(dataset, DCTERMS + "spatial", departement)
         description.instance(departement, DCTERMS + "Location")
-        description.add(departement, SKOS + "prefLabel", ox.Literal(nodes.label(departement), language="fr"))
-        description.add(
-            departement, DCTERMS + "identifier", ox.Literal(nodes.first(departement, SKOS + "notation"))
-        )
-    years = sorted({nodes.first(action, CSG + "year") for action in actions} - {""})
+        description.add(departement, SKOS + "prefLabel", ox.Literal(name, language="fr"))
+        description.add(departement, DCTERMS + "identifier", ox.Literal(code))
+    years = coverage.years
     if years:
         period = dataset + "#period"
         description.add(dataset, DCTERMS + "temporal", period)
@@ -691,26 +972,21 @@ def catalog_graph(triples: Iterable[ox.Triple | ox.Quad]) -> rdflib.Graph:
     return graph
 
 
-def insertion_ordered(ntriples: bytes) -> ox.Store:
-    """A store filled one triple at a time, in N-Triples order.
-
-    Oxigraph writes Turtle in the order triples went in, so the exported Turtle is the same whether the
-    graph came from the persistent store or from graph.ttl.
-    """
-    store = ox.Store()
-    store.extend(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES))
-    return store
-
-
 # The export
 
 
-def graph_ntriples(graph_path: Path) -> bytes:
-    """The built graph as sorted N-Triples; never empty, since a build always holds the vocabulary."""
-    ntriples = sorted_ntriples(open_graph(graph_path))
-    if not ntriples:
-        raise InputError("the graph holds no triple; rebuild it with `csgraph build`", str(graph_path))
-    return ntriples
+@contextlib.contextmanager
+def scratch_folder(out_dir: Path) -> Iterator[Path]:
+    """A hidden folder in `out_dir` (made if missing) for sorting; a folder made for nothing is removed."""
+    made = not out_dir.is_dir()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        with tempfile.TemporaryDirectory(prefix=".export-", dir=out_dir) as work:
+            yield Path(work)
+    except BaseException:
+        if made and not any(out_dir.iterdir()):
+            out_dir.rmdir()
+        raise
 
 
 @dataclass
@@ -741,26 +1017,29 @@ def export(
     settings = checked_settings(settings or CatalogSettings())
     if (out_dir / "graph.ttl").resolve() == graph_path.resolve() and "turtle" in formats:
         raise InputError(f"{out_dir} holds the graph itself; export to another folder (--out)")
-    ntriples = graph_ntriples(graph_path)
-    nodes = Nodes.parse(ntriples)
-    report = ExportReport(out_dir, triples=ntriples.count(b"\n"))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written: list[str] = []
-    if "turtle" in formats:
-        write_turtle(insertion_ordered(ntriples), out_dir / "graph.ttl")
-        written.append("graph.ttl")
-    if "ntriples" in formats:
-        write_bytes(out_dir / "graph.nt", ntriples)
-        written.append("graph.nt")
-    if "jsonld" in formats:
-        write_bytes(out_dir / "graph.jsonld", jsonld_bytes(nodes))
-        written.append("graph.jsonld")
+    report = ExportReport(out_dir)
+    with scratch_folder(out_dir) as work:
+        ntriples = (out_dir if "ntriples" in formats else work) / GRAPH_FILES["ntriples"]
+        graph = sort_graph(graph_path, ntriples, work)
+        report.triples = graph.triples
+        if "turtle" in formats:
+            write_turtle(graph.path, out_dir / GRAPH_FILES["turtle"])
+        survey = Survey(graph.index, tables="csv" in formats)
+        jsonld_file = out_dir / GRAPH_FILES["jsonld"]
+        jsonld = JsonLdWriter(jsonld_context()).file(jsonld_file) if "jsonld" in formats else None
+        with jsonld or contextlib.nullcontext() as write_node:
+            for subject, properties in grouped(ox.parse(path=graph.path, format=ox.RdfFormat.N_TRIPLES)):
+                if write_node:
+                    write_node(subject, properties)
+                survey.add(subject, properties)
+    written = [name for kind, name in GRAPH_FILES.items() if kind in formats]
     if "csv" in formats:
         for table in TABLES:
-            data, report.rows[table.file_name] = csv_bytes(table, nodes)
-            write_bytes(out_dir / table.file_name, data)
+            rows = survey.table_rows(table)
+            write_table(out_dir / table.file_name, table, rows)
+            report.rows[table.file_name] = len(rows)
             written.append(table.file_name)
     report.files = [ExportedFile.of(out_dir / name, DISTRIBUTIONS[name]) for name in written]
-    catalog = catalog_graph(catalog_triples(nodes, report.files, settings))
+    catalog = catalog_graph(catalog_description(survey.coverage(), report.files, settings))
     write_bytes(report.catalog, catalog.serialize(format="turtle", encoding="utf-8"))
     return report

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import itertools
 import json
 import shutil
 from collections.abc import Callable
@@ -18,6 +19,7 @@ import rdflib
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, XSD
 from typer.testing import CliRunner
 
+from csgraph import export as export_module
 from csgraph.build import build
 from csgraph.cli import app
 from csgraph.errors import InputError
@@ -68,10 +70,39 @@ def test_ntriples_are_sorted_lines_of_the_graph(sample_graph: Path, exported: Ex
     assert exported.triples == len(lines)
 
 
+def test_a_triple_written_twice_is_exported_once(tmp_path: Path):
+    graph = tmp_path / "in" / "graph.ttl"
+    graph.parent.mkdir()
+    triple = "<https://w3id.org/csgraph/action/x> a <https://w3id.org/csgraph/ontology#Action> .\n"
+    graph.write_text(triple * 2, encoding="utf-8")
+    report = export(graph, tmp_path / "out")
+    assert (report.out_dir / "graph.nt").read_bytes().count(b"\n") == report.triples == 1
+    assert (report.out_dir / "graph.ttl").read_text(encoding="utf-8").count("csg:Action") == 1
+    assert len(table(report, "actions.csv")) == 1
+
+
 def test_turtle_uses_the_project_prefixes(exported: ExportReport):
     turtle = (exported.out_dir / "graph.ttl").read_text(encoding="utf-8")
     assert "@prefix csg: <https://w3id.org/csgraph/ontology#> ." in turtle
     assert "a csg:Action" in turtle
+    header = list(itertools.takewhile(lambda line: line.startswith("@prefix"), turtle.splitlines()))
+    assert len(header) > 10 and header == sorted(header)
+
+
+def test_jsonld_is_laid_out_as_json_dumps_would(exported: ExportReport):
+    """Written node by node, the document has the bytes of one json.dumps(indent=1) of the whole."""
+    written = (exported.out_dir / "graph.jsonld").read_text(encoding="utf-8")
+    assert written == json.dumps(json.loads(written), ensure_ascii=False, indent=1) + "\n"
+
+
+def test_many_small_sorted_runs_give_the_same_files(
+    sample_graph: Path, exported: ExportReport, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Runs of a few lines merged, and lines longer than the blocks graph.nt is read back in."""
+    monkeypatch.setattr(export_module, "RUN_BYTES", 2000)
+    monkeypatch.setattr(export_module, "BACKWARDS_BLOCK", 100)
+    again = export(sample_graph, tmp_path / "again", settings=CatalogSettings(base_url=BASE_URL))
+    assert file_bytes(again.out_dir) == file_bytes(exported.out_dir)
 
 
 def jsonld_nodes(report: ExportReport) -> dict[str, dict[str, object]]:
@@ -326,6 +357,17 @@ def test_bad_requests_are_input_errors(
 ):
     with pytest.raises(InputError, match=message):
         call(sample_graph, tmp_path / "out")
+    assert not (tmp_path / "out" / "export").exists()
+
+
+def test_a_graph_that_is_not_turtle_fails_on_one_line_and_leaves_no_folder(tmp_path: Path):
+    graph = tmp_path / "graph.ttl"
+    graph.write_text(
+        '<https://w3id.org/csgraph/action/x> <https://w3id.org/csgraph/ontology#title> "x', "utf-8"
+    )
+    with pytest.raises(InputError, match=r"graph\.ttl: not valid Turtle"):
+        export(graph, tmp_path / "out")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["graph.ttl"]
 
 
 def test_cli_exports_and_reports_each_file(sample_graph: Path, tmp_path: Path):
