@@ -4,6 +4,7 @@ The command's modules take a moment to import; Ctrl-C then would otherwise end i
 traceback, before the command's error handling (csgraph.cli.reported) is in place.
 """
 
+import os
 import sys
 
 
@@ -12,7 +13,8 @@ def main() -> None:
         from csgraph.cli import app
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
-        raise SystemExit(130) from None
+        sys.stderr.flush()
+        os._exit(130)  # nothing is written yet; a half-imported interpreter need not shut down cleanly
     app(prog_name="csgraph")
 
 

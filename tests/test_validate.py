@@ -14,9 +14,8 @@ from typer.testing import CliRunner
 
 from csgraph.cli import app
 from csgraph.errors import InputError
-from csgraph.export import CATALOG_FILE, EXPORT_DIR, Nodes, export
+from csgraph.export import CATALOG_FILE, EXPORT_DIR, Nodes, export, graph_ntriples
 from csgraph.model import Fiche
-from csgraph.store import open_graph, sorted_ntriples
 from csgraph.validate import (
     DATA_SHAPES,
     DCAT_AP_SHAPES,
@@ -76,7 +75,7 @@ def test_the_sample_and_its_export_conform(sample_graph: Path, exported_catalog:
 def test_the_catalog_beside_the_graph_is_checked_else_one_is_made(sample_graph: Path, tmp_path: Path):
     graph_path = tmp_path / "graph.ttl"
     graph_path.write_bytes(sample_graph.read_bytes())
-    nodes = Nodes.parse(sorted_ntriples(open_graph(graph_path)))
+    nodes = Nodes.parse(graph_ntriples(graph_path))
     generated, target = catalog_to_check(graph_path, None, nodes)
     assert "generated" in target
     assert check(generated, dcat_ap_shapes(), DCAT_AP_SHAPES, target).problems == []
