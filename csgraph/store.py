@@ -1,4 +1,4 @@
-"""Open and save graphs: the Oxigraph store, Turtle and N-Triples dumps, and the persistent store.
+"""The persistent Oxigraph store: loaded as a build writes, stamped, and opened for reading.
 
 `build` writes `graph.ttl` (the published artefact) and an on-disk Oxigraph store in
 `store/` with a stamp naming the Turtle it was made from. `open_graph` uses that store
