@@ -77,10 +77,9 @@ class Assembler:
     partners: set[str] = field(default_factory=set)
     keywords: set[str] = field(default_factory=set)
 
-    def write(self, turtle: str, triples: int) -> None:
-        data = turtle.encode("utf-8")
+    def write(self, turtle: bytes, triples: int) -> None:
         for sink in self.sinks:
-            sink(data)
+            sink(turtle)
         self.report.triples += triples
 
     def add(self, graph: FicheGraph) -> None:
@@ -99,7 +98,7 @@ class Assembler:
             triples += node.triples
             if node.notice:
                 self.report.notices.append(node.notice)
-        self.write("".join(parts), triples)
+        self.write(b"".join(parts), triples)
         self.partners |= graph.partners
         self.keywords |= graph.keywords
 
@@ -166,7 +165,7 @@ def fill(
     stream.write(HEADER.encode("utf-8"))
     assembler = Assembler([stream.write, loader.write] if loader else [stream.write], report)
     for turtle, triples in ontology_paragraphs():
-        assembler.write(turtle, triples)
+        assembler.write(turtle.encode("utf-8"), triples)
     for record in in_order(map_file, entries, workers):
         if isinstance(record, Notice):
             report.notices.append(record)

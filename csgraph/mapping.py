@@ -114,7 +114,7 @@ class Shared(NamedTuple):
 
     kind: str  # structure, departement, funder, concept
     node: str
-    turtle: str
+    turtle: bytes  # UTF-8, as written: encoded once, in the worker
     triples: int
     notice: Notice | None = None
 
@@ -128,7 +128,7 @@ class FicheGraph(NamedTuple):
     key: str
     file: str
     line: int
-    turtle: str
+    turtle: bytes  # UTF-8, as written: encoded once, in the worker
     triples: int
     shared: tuple[Shared, ...]
     partners: frozenset[str]  # label keys
@@ -136,7 +136,7 @@ class FicheGraph(NamedTuple):
 
 
 def shared(kind: str, triples: list[Triple], notice: Notice | None = None) -> Shared:
-    return Shared(kind, triples[0][0], paragraphs(triples), len(triples), notice)
+    return Shared(kind, triples[0][0], paragraphs(triples).encode("utf-8"), len(triples), notice)
 
 
 def organisation(node: str, kind: str, name: str) -> list[Triple]:
@@ -214,7 +214,7 @@ class Mapper:
             key,
             fiche.source.file,
             fiche.source.line,
-            paragraphs(own),
+            paragraphs(own).encode("utf-8"),
             len(own),
             tuple(common),
             frozenset(map(label_key, fiche.partners)),

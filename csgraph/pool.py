@@ -4,21 +4,30 @@ Reading and mapping a file of fiches is pure Python and independent of the other
 inputs are spread over worker processes; results come back in input order whatever the number
 of workers, which keeps outputs byte-identical. At most two files per worker are in flight, so
 memory holds a few files' results, not the input.
+
+Each worker has a pipe of its own, and item `i` goes to worker `i % workers`. A worker killed while
+it sends (SIGTERM to the process group) then ends its own pipe and nothing else: with one result
+pipe shared by all workers, as `concurrent.futures` has, the half-sent message left the build
+waiting for the rest forever.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from typing import TypeVar
+
+from csgraph.errors import CsgraphError
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
+IN_FLIGHT_PER_WORKER = 2
 
 
 def start_worker() -> None:
@@ -39,8 +48,15 @@ def exit_with_parent(parent: int) -> None:
     os._exit(1)
 
 
-def collected(work: Callable[[Item], Iterable[Result]], item: Item) -> list[Result]:
-    return list(work(item))
+def serve(work: Callable[[Item], Iterable[Result]], connection: Connection) -> None:
+    """A worker: items in, each one's results (or its exception) out, until told to stop."""
+    start_worker()
+    while (item := connection.recv()) is not None:
+        try:
+            outcome: tuple[bool, object] = (True, list(work(item)))
+        except Exception as error:  # raised again in the main process, as if the work ran there
+            outcome = (False, error)
+        connection.send(outcome)
 
 
 def in_order(
@@ -55,14 +71,48 @@ def in_order(
         for item in items:
             yield from work(item)
         return
-    pool = ProcessPoolExecutor(workers, initializer=start_worker)
+    workers = min(workers, len(items))
+    context = multiprocessing.get_context()
+    pipes: list[Connection] = []
+    processes: list[BaseProcess] = []
+    finished = False
     try:
-        pending: deque[Future[list[Result]]] = deque()
-        for item in items:
-            pending.append(pool.submit(collected, work, item))
-            if len(pending) > 2 * workers:
-                yield from pending.popleft().result()
-        while pending:
-            yield from pending.popleft().result()
+        for _ in range(workers):
+            ours, theirs = context.Pipe()
+            process = context.Process(target=serve, args=(work, theirs), daemon=True)
+            process.start()
+            theirs.close()  # the worker's end lives in that worker only: its death is our end of file
+            pipes.append(ours)
+            processes.append(process)
+        ahead = min(len(items), IN_FLIGHT_PER_WORKER * workers)
+        for index in range(ahead):
+            pipes[index % workers].send(items[index])
+        for index in range(len(items)):
+            results = receive(pipes[index % workers], processes[index % workers])
+            if ahead < len(items):  # to the worker just heard from: `ahead % workers == index % workers`
+                pipes[ahead % workers].send(items[ahead])
+                ahead += 1
+            yield from results
+        for pipe in pipes:
+            pipe.send(None)  # not the end of the pipe: workers forked later hold copies of our ends
+        finished = True
     finally:
-        pool.shutdown(cancel_futures=True)
+        for pipe in pipes:
+            pipe.close()
+        for process in processes:
+            if not finished:
+                process.terminate()
+            process.join()
+
+
+def receive(pipe: Connection, process: BaseProcess) -> list[Result]:
+    try:
+        succeeded, outcome = pipe.recv()
+    except (EOFError, OSError):
+        process.join()
+        stopped = f"a worker process stopped (exit code {process.exitcode}); nothing was written"
+        raise CsgraphError(stopped) from None
+    if not succeeded:
+        assert isinstance(outcome, BaseException)
+        raise outcome
+    return outcome  # type: ignore[no-any-return]

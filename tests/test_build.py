@@ -10,10 +10,12 @@ import sys
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, SKOS
 from typer.testing import CliRunner
 
+from csgraph import store as store_module
 from csgraph.build import BuildReport, build
 from csgraph.cli import app
 from csgraph.fiches import read_fiches
@@ -133,6 +135,43 @@ def test_persistent_store_is_used_then_detected_stale(tmp_path: Path) -> None:
     assert fresh_store(report.graph) is None
     store = open_graph(report.graph)
     assert count(store, '?a <http://purl.org/dc/terms/title> "Café des familles"@fr') == 1
+
+
+def test_store_loaded_in_many_segments_holds_exactly_the_graph(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Segments end between paragraphs and each starts with the prefixes: nothing lost, nothing doubled."""
+    monkeypatch.setattr(store_module, "SEGMENT_BYTES", 5_000)
+    monkeypatch.setattr(store_module, "BLOCK_BYTES", 1_000)
+    monkeypatch.setattr(store_module, "QUEUED_BLOCKS", 2)
+    report = build([SAMPLE], tmp_path)
+    assert report.graph.stat().st_size > 30 * store_module.SEGMENT_BYTES
+    stored = ox.Store.read_only(str(tmp_path / STORE_DIR))
+    written = ox.Store()
+    written.bulk_load(path=str(report.graph), format=ox.RdfFormat.TURTLE)
+    assert len(stored) == len(written) == report.triples
+    assert set(stored) == set(written)
+
+
+def test_store_failure_stops_the_build_and_keeps_previous_outputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The loader thread failing (a full disk) fails the build with its error, instead of leaving it
+    waiting for a loader that no longer reads."""
+    build([FIXTURES / "listing_layout.txt"], tmp_path)
+    before = (tmp_path / "graph.ttl").read_bytes()
+
+    def disk_full(loader: store_module.StoreLoader) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store_module, "BLOCK_BYTES", 1_000)
+    monkeypatch.setattr(store_module, "QUEUED_BLOCKS", 1)
+    monkeypatch.setattr(store_module.StoreLoader, "_load_segments", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        build([SAMPLE], tmp_path)
+    assert (tmp_path / "graph.ttl").read_bytes() == before
+    assert fresh_store(tmp_path / "graph.ttl") == tmp_path / STORE_DIR
+    assert not list(tmp_path.glob(".store-building-*"))
 
 
 def test_no_fiche_fails_cleanly_and_keeps_previous_outputs(tmp_path: Path) -> None:

@@ -149,6 +149,27 @@ def test_interrupted_build_keeps_previous_outputs(
     assert_no_process_left(previous.out)
 
 
+def children_of(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(word) for word in children.read_text().split()] if children.exists() else []
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc to find worker processes")
+def test_a_killed_worker_fails_the_build_on_one_line(big_input: Path, previous: Previous) -> None:
+    """A worker killed on its own (out of memory): the build stops with a message, it does not hang."""
+    process = start_build(big_input, previous.out)
+    wait_until_working(process, previous.out)
+    workers = children_of(process.pid)
+    assert workers, "the build runs worker processes on this input"
+    os.kill(workers[0], signal.SIGKILL)
+    stdout, stderr = process.communicate(timeout=60)
+    assert "fiches →" not in stdout, "the build finished before the kill: nothing was tested"
+    assert process.returncode == 3, stderr
+    assert stderr.strip() == "error: a worker process stopped (exit code -9); nothing was written", stderr
+    assert_intact(previous)
+    assert_no_process_left(previous.out)
+
+
 @pytest.mark.parametrize("whole_group", [True, False], ids=["group", "main-process-only"])
 def test_killed_build_keeps_previous_outputs_and_the_next_build_cleans_up(
     big_input: Path, previous: Previous, whole_group: bool
