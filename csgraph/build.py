@@ -128,8 +128,8 @@ def build(
     """
     report = BuildReport(graph=out_dir / GRAPH_FILE, notices=[] if notices is None else notices)
     entries = find_input_files(list(paths), report.notices)
+    size = sum(entry.path.stat().st_size for entry in entries)  # graph.ttl comes out about as big
     if workers is None:
-        size = sum(entry.path.stat().st_size for entry in entries)
         workers = (os.cpu_count() or 1) if size > PARALLEL_FROM_BYTES else 1
     if on_start:
         on_start(entries)
@@ -138,7 +138,7 @@ def build(
     remove_dead_leftovers(out_dir)
     scratch = out_dir / f"{SCRATCH_PREFIX}{os.getpid()}"
     try:
-        with atomic_write(report.graph) as stream, loader_for(scratch, keep_store) as loader:
+        with atomic_write(report.graph) as stream, loader_for(scratch, keep_store, size) as loader:
             fill(stream, loader, entries, workers, report, on_fiche)
             if report.fiches == 0:
                 raise InputError(no_fiche_message(report.notices), ", ".join(str(path) for path in paths))
@@ -149,8 +149,8 @@ def build(
     return report
 
 
-def loader_for(scratch: Path, keep_store: bool) -> AbstractContextManager[StoreLoader | None]:
-    return StoreLoader(scratch, HEADER) if keep_store else nullcontext()
+def loader_for(scratch: Path, keep_store: bool, size: int) -> AbstractContextManager[StoreLoader | None]:
+    return StoreLoader(scratch, HEADER, size) if keep_store else nullcontext()
 
 
 def fill(

@@ -25,7 +25,7 @@ from csgraph.writing import write_text
 
 STORE_DIR = "store"
 STAMP_FILE = "store.json"
-SEGMENT_BYTES = 64 << 20  # Turtle per bulk load: see StoreLoader
+SEGMENT_BYTES = (8 << 20, 64 << 20)  # the smallest and biggest Turtle per bulk load: see StoreLoader
 BLOCK_BYTES = 1 << 20  # handed to the loader thread at a time
 QUEUED_BLOCKS = 64
 END_OF_SEGMENT = b""
@@ -35,19 +35,23 @@ class StoreLoader:
     """An on-disk Oxigraph store filled with Turtle text while the build writes it.
 
     A background thread streams the text into Oxigraph's bulk loader (the Rust loader releases the GIL),
-    one bulk load per 64 MB segment. Measured at 100k fiches: 8 MB loads cost 20 % more CPU and left
-    more files to compact; one load for everything held 1.7 GB. A segment holds about 500 MB, and the
-    queue a few megabytes. Leaving the `with` block waits for the thread, even on Ctrl-C, and closes
-    the store, so its folder can then be moved or removed.
+    one bulk load per segment of about an eighth of the expected text, 8 to 64 MB. Measured at 100k
+    fiches: 8 MB loads cost 20 % more CPU than 64 MB ones and left more files to compact; one load for
+    everything held 1.7 GB. But most of a load's work comes after its last byte, so the last segment
+    is a wait at the end of the build: at 10k fiches, one 43 MB segment made the build 1 s slower.
+    A 64 MB segment holds about 500 MB, the queue a few megabytes. Leaving the `with` block waits for
+    the thread, even on Ctrl-C, and closes the store, so its folder can then be moved or removed.
     """
 
-    def __init__(self, path: Path, header: str) -> None:
+    def __init__(self, path: Path, header: str, expected_bytes: int) -> None:
         self.store: ox.Store | None = ox.Store(str(path))
         self.header = header.encode("utf-8")
         self.queue: queue.Queue[bytes | None] = queue.Queue(QUEUED_BLOCKS)
         self.parts: list[bytes] = []
         self.block_size = 0
         self.segment_size = 0
+        smallest, biggest = SEGMENT_BYTES
+        self.segment_limit = min(max(expected_bytes // 8, smallest), biggest)
         self.stopping = False
         self.thread = ThreadPoolExecutor(1)
         self.loading: Future[None] = self.thread.submit(self._load_segments)
@@ -61,7 +65,7 @@ class StoreLoader:
         self.block_size += len(turtle)
         if self.block_size >= BLOCK_BYTES:
             self._send_block()
-            if self.segment_size >= SEGMENT_BYTES:
+            if self.segment_size >= self.segment_limit:
                 self._send(END_OF_SEGMENT)
                 self.segment_size = 0
 
