@@ -13,6 +13,7 @@ waiting for the rest forever.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -86,15 +87,16 @@ def in_order(
             processes.append(process)
         ahead = min(len(items), IN_FLIGHT_PER_WORKER * workers)
         for index in range(ahead):
-            pipes[index % workers].send(items[index])
+            dispatch(pipes[index % workers], processes[index % workers], items[index])
         for index in range(len(items)):
             results = receive(pipes[index % workers], processes[index % workers])
             if ahead < len(items):  # to the worker just heard from: `ahead % workers == index % workers`
-                pipes[ahead % workers].send(items[ahead])
+                dispatch(pipes[ahead % workers], processes[ahead % workers], items[ahead])
                 ahead += 1
             yield from results
-        for pipe in pipes:
-            pipe.send(None)  # not the end of the pipe: workers forked later hold copies of our ends
+        for pipe in pipes:  # a stop, not the end of the pipe: workers forked later hold copies of our ends
+            with contextlib.suppress(OSError):  # a worker gone after its last result has nothing to lose
+                pipe.send(None)
         finished = True
     finally:
         for pipe in pipes:
@@ -105,13 +107,24 @@ def in_order(
             process.join()
 
 
+def stopped(process: BaseProcess) -> CsgraphError:
+    process.join()
+    return CsgraphError(f"a worker process stopped (exit code {process.exitcode}); nothing was written")
+
+
+def dispatch(pipe: Connection, process: BaseProcess, item: object) -> None:
+    """Not a bare BrokenPipeError, which the command takes for a reader that closed its output."""
+    try:
+        pipe.send(item)
+    except OSError:
+        raise stopped(process) from None
+
+
 def receive(pipe: Connection, process: BaseProcess) -> list[Result]:
     try:
         succeeded, outcome = pipe.recv()
     except (EOFError, OSError):
-        process.join()
-        stopped = f"a worker process stopped (exit code {process.exitcode}); nothing was written"
-        raise CsgraphError(stopped) from None
+        raise stopped(process) from None
     if not succeeded:
         assert isinstance(outcome, BaseException)
         raise outcome
