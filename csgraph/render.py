@@ -129,7 +129,11 @@ def spring(graph: nx.Graph, iterations: int = 60) -> np.ndarray:
 
 def layout(graph: nx.Graph) -> dict[str, tuple[float, float]]:
     """Seeded spring layout of the linked nodes, centred; nodes without links lined up in rows below."""
-    linked = graph.subgraph([node for node in graph if graph.degree(node)])
+    # A graph of its own, not a subgraph view: a view fewer than half as big as its graph lists its nodes
+    # in set order, which changes with the hash seed, and so did the layout, from one run to the next.
+    linked = nx.Graph()
+    linked.add_nodes_from(node for node in graph if graph.degree(node))
+    linked.add_edges_from(graph.edges)
     spread = SPACING * math.sqrt(max(len(linked), 1))
     positions: dict[str, tuple[float, float]] = {}
     if len(linked):

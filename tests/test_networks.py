@@ -6,7 +6,10 @@ import base64
 import hashlib
 import itertools
 import json
+import os
 import re
+import subprocess
+import sys
 from collections import Counter, defaultdict
 from decimal import Decimal
 from pathlib import Path
@@ -375,3 +378,27 @@ def test_cli_errors_are_one_line(sample_graph: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "x.html").exists()
     result = runner.invoke(app, ["viz", "keywords", "--graph", str(tmp_path / "none.ttl")])
     assert result.exit_code == 2 and "csgraph build" in result.output
+
+
+def test_layout_is_the_same_whatever_the_hash_seed() -> None:
+    """Few linked nodes among many unlinked ones: the case where networkx lists a subgraph in set order."""
+    script = (
+        "import networkx as nx\n"
+        "from csgraph.render import layout\n"
+        "graph = nx.Graph()\n"
+        "graph.add_nodes_from((f'n{i}', {'label': f'Node {i}'}) for i in range(40))\n"
+        "graph.add_edges_from([('n3', 'n7'), ('n7', 'n9'), ('n9', 'n3'), ('n1', 'n9'), ('n20', 'n21')])\n"
+        "print(sorted(layout(graph).items()))\n"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    ]
+    assert runs[0] == runs[1] == runs[2]
+    assert runs[0].count("('n") == 40
