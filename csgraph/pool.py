@@ -108,7 +108,7 @@ def in_order(
 
 
 def stopped(process: BaseProcess) -> CsgraphError:
-    process.join()
+    process.join(timeout=5)  # its end of the pipe is closed: it has ended, or is ending
     return CsgraphError(f"a worker process stopped (exit code {process.exitcode}); nothing was written")
 
 
