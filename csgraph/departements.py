@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import csv
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
+from csgraph.names import name_key
 from csgraph.resources import project_file
 
 # What a code looks like; whether it exists is up to the list (`96` and `975` do not).
@@ -19,7 +19,6 @@ NAME_WITH_CODE = re.compile(r"(?P<name>.*?)\s*\(\s*(?P<code>\w+)\s*\)")
 # ` - ` between structure name and département; users also type `NAME -Dordogne`,
 # `NAME- Dordogne` or an en or em dash.
 SEPARATOR = re.compile(r"\s+[-\u2013\u2014]\s*|[-\u2013\u2014]\s+")
-LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
 
 
 @dataclass(frozen=True)
@@ -28,20 +27,6 @@ class Departement:
 
     code: str
     name: str
-
-
-def plain(text: str) -> str:
-    """Casefolded text without diacritics or ligatures (`Côtes` → `cotes`, `Œuvre` → `oeuvre`).
-
-    Shared by every comparison of names that users type with or without accents and capitals.
-    """
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(LIGATURES))
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
-
-
-def name_key(text: str) -> str:
-    """Letters and digits only, so `Côtes-d'Armor`, `COTES D ARMOR` and typographic apostrophes meet."""
-    return re.sub(r"[^a-z0-9]+", "", plain(text))
 
 
 @cache

@@ -13,7 +13,6 @@ Notice: nothing is dropped silently.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -23,6 +22,7 @@ from csgraph.departements import Departement, split_structure
 from csgraph.errors import InputError
 from csgraph.model import Fiche, Notice, Source
 from csgraph.money import read_money
+from csgraph.names import label_key
 from csgraph.pool import in_order
 from csgraph.reading import InputFile, LineReader, find_input_files
 
@@ -101,16 +101,6 @@ PAGE_HEADER = "Les actions des centres sociaux"
 PARTNER_SUBHEADING = "Partenaires d'action:"
 TITLE_LINE = re.compile(r'Actions\s+"(.*)"\s*$')
 ALPHANUMERIC = re.compile(r"[^\W_]")  # what str.isalnum accepts, found without a Python loop
-
-
-@lru_cache(maxsize=16384)
-def label_key(text: str) -> str:
-    """Compare labels as people read them: case, spacing and apostrophe style do not matter.
-
-    Cached: list values (`- Caf`, `- Commune`) repeat on every fiche of a national export.
-    """
-    text = unicodedata.normalize("NFC", text).replace("’", "'").replace("‘", "'")
-    return " ".join(text.split()).casefold()
 
 
 DASHED = {label_key(label): spec for spec in FIELDS for label in spec.labels}

@@ -20,12 +20,12 @@ from decimal import Decimal
 from functools import cache, lru_cache
 from typing import NamedTuple
 
-from csgraph.departements import name_key
-from csgraph.fiches import file_records, label_key
+from csgraph.fiches import file_records
 from csgraph.model import Fiche, Notice
+from csgraph.names import label_key, name_key, slug
 from csgraph.reading import InputFile
 from csgraph.turtle import Triple, paragraphs, shorten
-from csgraph.vocabulary import Concept, Vocabulary, concept_namespace, slug
+from csgraph.vocabulary import Concept, Vocabulary, concept_namespace
 
 OTHER_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 TO_ESCAPE = re.compile('[\\\\"\x00-\x1f\x7f]')  # most values (titles, names) hold none: one scan

@@ -20,10 +20,10 @@ import pyoxigraph as ox
 from rich.table import Table
 from rich.text import Text
 
-from csgraph.departements import name_key
 from csgraph.errors import QueryError
+from csgraph.names import name_key, slug
 from csgraph.terminal import inert
-from csgraph.vocabulary import BASE, PREFIXES, slug
+from csgraph.vocabulary import BASE, PREFIXES
 
 SEED = 62
 """Seeds community detection (and layouts in render.py): same graph, same picture."""

@@ -7,16 +7,15 @@ matches the first kind and mints an unlisted concept for the second, so no value
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
 import pyoxigraph
 
-from csgraph.departements import name_key, plain
 from csgraph.errors import CsgraphError
+from csgraph.names import name_key, slug
 from csgraph.resources import project_file
 
 BASE = "https://w3id.org/csgraph/"
@@ -69,18 +68,6 @@ PREFIXES: dict[str, str] = {
     "schema": "http://schema.org/",
     "sh": "http://www.w3.org/ns/shacl#",
 }
-
-
-@lru_cache(maxsize=1 << 14)
-def slug(text: str) -> str:
-    """The IRI local part for a label: `éducation / scolarité` → `education-scolarite`.
-
-    Cached: structure names come back on every fiche of their structure.
-
-    Never holds `/`, which prefixed names in Turtle and SPARQL handle badly. `œ` and `æ` become `oe` and `ae`
-    rather than a dash.
-    """
-    return re.sub(r"[^a-z0-9]+", "-", plain(text)).strip("-")
 
 
 @dataclass(frozen=True)

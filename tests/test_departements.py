@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from csgraph.departements import Departement, all_departements, find_departement, name_key, split_structure
+from csgraph.departements import Departement, all_departements, find_departement, split_structure
+from csgraph.names import name_key
 
 ROOT = Path(__file__).parent.parent
 CSV_FILE = ROOT / "ontology" / "departements.csv"

@@ -21,9 +21,9 @@ from typer.testing import CliRunner
 from csgraph import networks, render
 from csgraph.build import build
 from csgraph.cli import app
-from csgraph.departements import name_key
 from csgraph.errors import InputError, QueryError
 from csgraph.model import Fiche
+from csgraph.names import name_key
 from csgraph.networks import Narrowing, view
 from csgraph.store import open_graph
 from csgraph.vocabulary import Vocabulary

@@ -10,6 +10,7 @@ from rdflib.namespace import DCTERMS, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from csgraph import resources
 from csgraph.errors import CsgraphError
+from csgraph.names import slug
 from csgraph.resources import project_file
 from csgraph.vocabulary import (
     CSG,
@@ -20,7 +21,6 @@ from csgraph.vocabulary import (
     concept_namespace,
     ontology_files,
     scheme_iri,
-    slug,
 )
 
 SCHEMA = Namespace(PREFIXES["schema"])
