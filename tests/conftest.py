@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from starlette.testclient import TestClient
 
 from csgraph.build import BuildReport, build
 from csgraph.fiches import read_fiches
@@ -35,3 +36,15 @@ def sample_build(tmp_path_factory: pytest.TempPathFactory) -> BuildReport:
 @pytest.fixture(scope="session")
 def sample_graph(sample_build: BuildReport) -> Path:
     return sample_build.graph
+
+
+@pytest.fixture(scope="session")
+def site_client(sample_build: BuildReport) -> TestClient:
+    """The site over the sample build, as the test client's host `testserver` would reach it."""
+    from csgraph.site.app import Site, create_app
+    from csgraph.store import open_graph
+
+    site = Site(
+        sample_build.graph, open_graph(sample_build.graph), hosts=("testserver", "127.0.0.1", "localhost")
+    )
+    return TestClient(create_app(site))

@@ -1,0 +1,1 @@
+"""`csgraph serve`: the built graph as a local, read-only website in French, one page per IRI."""
