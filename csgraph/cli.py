@@ -369,3 +369,32 @@ def validate(
                 out.print(f"  … and {len(check.problems) - len(listed)} more (--limit 0 shows all)")
         if not result.conforms:
             raise ValidationFailed(f"{result.violations} violation(s): the data does not conform")
+
+
+@app.command()
+def serve(
+    graph: Annotated[Path, typer.Option("--graph", help="The built graph to serve.")] = DEFAULT_GRAPH,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on (loopback by default; others make it public).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on.")] = 8000,
+    open_page: Annotated[bool, typer.Option("--open", help="Open the home page in the web browser.")] = False,
+    query_timeout: Annotated[
+        float, typer.Option("--query-timeout", min=0.1, help="Seconds a SPARQL query may run on the site.")
+    ] = 10.0,
+) -> None:
+    """Serve the graph as a local read-only website in French: a page per thing, search, questions, SPARQL."""
+    from csgraph.site.app import serve as run_site
+
+    with reported():
+        try:
+            run_site(
+                graph,
+                host,
+                port,
+                query_timeout=query_timeout,
+                open_browser=open_page,
+                say=lambda line: err.print(shown(line), soft_wrap=True),
+            )
+        except KeyboardInterrupt:
+            err.print("site arrêté")
