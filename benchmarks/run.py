@@ -32,14 +32,8 @@ from pathlib import Path
 
 from naive import KEYWORD_PARTNER
 
-from csgraph.queries import (
-    Parameter,
-    StoredQuery,
-    bundled_queries,
-    parameter_values,
-    parse_query,
-    select_oxigraph,
-)
+from csgraph.catalogue import Parameter, StoredQuery, bundled_queries, parameter_values, parse_query
+from csgraph.engines import select_oxigraph
 from csgraph.store import fresh_store, open_graph
 
 HERE = Path(__file__).resolve().parent

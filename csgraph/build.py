@@ -19,11 +19,10 @@ from csgraph.mapping import FicheGraph, map_file
 from csgraph.model import Notice
 from csgraph.pool import in_order
 from csgraph.reading import InputFile, find_input_files
-from csgraph.store import STAMP_FILE, StoreLoader, save_store
+from csgraph.store import GRAPH_FILE, STAMP_FILE, StoreLoader, save_store
 from csgraph.turtle import HEADER, ontology_paragraphs
 from csgraph.writing import atomic_write, process_running, remove_dead_temporaries
 
-GRAPH_FILE = "graph.ttl"
 SCRATCH_PREFIX = ".store-building-"  # + the pid of the build that owns it
 PARALLEL_FROM_BYTES = 8 * 1024 * 1024  # below this, starting worker processes costs more than it saves
 

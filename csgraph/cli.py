@@ -22,6 +22,7 @@ from rich.console import Console
 
 from csgraph.errors import CsgraphError, InputError, StrictError
 from csgraph.model import Notice
+from csgraph.store import GRAPH_FILE
 from csgraph.terminal import shown
 
 app = typer.Typer(
@@ -36,7 +37,7 @@ state = {"debug": False}
 
 DEFAULT_INPUT = Path("data")
 DEFAULT_OUT = Path("output")
-DEFAULT_GRAPH = DEFAULT_OUT / "graph.ttl"
+DEFAULT_GRAPH = DEFAULT_OUT / GRAPH_FILE
 
 Strict = Annotated[bool, typer.Option("--strict", help="Fail (exit 1) when the input raised warnings.")]
 Report = Annotated[Path | None, typer.Option("--report", help="Write the warnings to this file as JSON.")]
@@ -215,7 +216,8 @@ def build(
 @app.command("queries")
 def list_queries() -> None:
     """List the bundled coverage questions: name, title, parameters."""
-    from csgraph.queries import bundled_queries, queries_table
+    from csgraph.catalogue import bundled_queries
+    from csgraph.terminal import queries_table
 
     with reported():
         out.print(queries_table(bundled_queries()))
@@ -239,7 +241,10 @@ def query(
     ] = "table",
 ) -> None:
     """Answer a coverage question from the graph or a SPARQL endpoint."""
-    from csgraph.queries import find_query, parse_assignments, render, results_table, run_query
+    from csgraph.catalogue import find_query, parse_assignments
+    from csgraph.engines import run_query
+    from csgraph.results import render
+    from csgraph.terminal import results_table
 
     with reported():
         stored = find_query(name)

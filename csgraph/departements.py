@@ -10,7 +10,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from csgraph.names import name_key
+from csgraph.errors import UnknownValue
+from csgraph.names import name_key, unknown_value
 from csgraph.resources import project_file
 
 # What a code looks like; whether it exists is up to the list (`96` and `975` do not).
@@ -63,6 +64,25 @@ def find_departement(text: str) -> Departement | None:
         departement = by_key.get(name_key(named["name"]))
         return departement if departement and departement.code == named["code"].upper() else None
     return by_key.get(name_key(text))
+
+
+def resolve_departement(text: str) -> Departement:
+    """The département a user meant, or an error naming the nearest ones: never a silent empty answer.
+
+    Every command and the site resolve départements here, so `62`, `pas de calais`, `Pas-de-Calais (62)`
+    mean the same everywhere.
+    """
+    departement = find_departement(text)
+    if departement is None:
+        spellings = [f"{item.name} ({item.code})" for item in all_departements()]
+        named = NAME_WITH_CODE.fullmatch(text.strip())
+        by_name = find_departement(named["name"]) if named else None
+        if by_name:
+            raise UnknownValue(
+                f"{text.strip()!r}: {by_name.name} is département {by_name.code}, not {named['code']}"
+            )
+        raise UnknownValue(unknown_value("département", text, spellings))
+    return departement
 
 
 def split_structure(value: str) -> tuple[str, Departement | None]:

@@ -31,6 +31,10 @@ class QueryError(CsgraphError):
     exit_code = 2
 
 
+class UnknownValue(QueryError):
+    """A value that must name a département or a list member and names none; the message says the nearest."""
+
+
 class StrictError(CsgraphError):
     """Warnings were raised and the user asked for --strict."""
 

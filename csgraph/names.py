@@ -6,8 +6,10 @@ them may pull in another stage to do it.
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
@@ -46,3 +48,27 @@ def slug(text: str) -> str:
     rather than a dash. Cached: structure names come back on every fiche of their structure.
     """
     return re.sub(r"[^a-z0-9]+", "-", plain(text)).strip("-")
+
+
+def closest(value: str, labels: Iterable[str], limit: int = 3) -> list[str]:
+    """The labels nearest to what a user typed, compared by name key: `Pas-de-Calai` → `Pas-de-Calais`.
+
+    A label that starts with what was typed comes first (`Seine` → `Seine-Maritime`, `Seine-et-Marne`).
+    """
+    by_key: dict[str, str] = {}
+    for label in labels:
+        by_key.setdefault(name_key(label), label)
+    typed = name_key(value)
+    if not typed:
+        return []
+    starting = [label for key, label in sorted(by_key.items()) if key.startswith(typed)]
+    near = difflib.get_close_matches(typed, list(by_key), n=limit, cutoff=0.6)
+    found = dict.fromkeys([*starting, *(by_key[key] for key in near)])
+    return list(found)[:limit]
+
+
+def unknown_value(what: str, value: str, labels: Iterable[str]) -> str:
+    """`no département 'Pas-de-Calai'; did you mean Pas-de-Calais?`: the one line an unknown value gets."""
+    near = closest(value, labels)
+    hint = f"; did you mean {', '.join(near)}?" if near else ""
+    return f"no {what} {value!r}{hint}"

@@ -23,6 +23,7 @@ import pyoxigraph as ox
 from csgraph.errors import CsgraphError, InputError
 from csgraph.writing import write_text
 
+GRAPH_FILE = "graph.ttl"  # what `build` writes and every reading command looks for
 STORE_DIR = "store"
 STAMP_FILE = "store.json"
 SEGMENT_BYTES = (8 << 20, 64 << 20)  # the smallest and biggest Turtle per bulk load: see StoreLoader
@@ -193,10 +194,15 @@ def fresh_store(graph_path: Path) -> Path | None:
     return store_dir if stamp.get("sha256") == file_stamp(graph_path)["sha256"] else None
 
 
-def open_graph(graph_path: Path) -> ox.Store:
-    """Open a built graph for reading: the persistent store when fresh, else the Turtle itself."""
+def require_graph(graph_path: Path) -> None:
+    """The one message every reading command gives when nothing was built yet."""
     if not graph_path.is_file():
         raise InputError(f"no graph here; run `csgraph build` first (looked for {graph_path})")
+
+
+def open_graph(graph_path: Path) -> ox.Store:
+    """Open a built graph for reading: the persistent store when fresh, else the Turtle itself."""
+    require_graph(graph_path)
     store_dir = fresh_store(graph_path)
     if store_dir is not None:
         with contextlib.suppress(OSError):

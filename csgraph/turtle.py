@@ -21,7 +21,7 @@ Triple = tuple[str, str, str]  # subject, predicate, object, each a Turtle term
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 SAFE_LOCAL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?")
 TYPED = re.compile(r'^(".*")\^\^<([^>]*)>$', re.DOTALL)
-XSD = "http://www.w3.org/2001/XMLSchema#"
+XSD = PREFIXES["xsd"]
 # Turtle's own short forms for numbers and booleans, used where the lexical form allows them.
 SHORTHANDS = {
     XSD + "integer": re.compile(r"[+-]?[0-9]+"),

@@ -27,31 +27,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from csgraph import queries
 from csgraph.build import build
+from csgraph.catalogue import bundled_queries, find_query, parameter_values, parse_assignments, parse_query
 from csgraph.cli import app
-from csgraph.errors import InputError, QueryError, RemoteError
-from csgraph.fiches import read_fiches
-from csgraph.model import Fiche
-from csgraph.queries import (
-    NUMERIC_DATATYPES,
-    Results,
-    Term,
-    bundled_queries,
-    find_query,
+from csgraph.engines import (
     load_rdflib,
-    parameter_values,
-    parse_assignments,
-    parse_query,
-    render,
-    results_table,
     run_query,
     select_endpoint,
     select_oxigraph,
     select_rdflib,
     with_values,
 )
+from csgraph.errors import InputError, QueryError, RemoteError, UnknownValue
+from csgraph.fiches import read_fiches
+from csgraph.model import Fiche
+from csgraph.results import NUMERIC_DATATYPES, XSD, Results, Term, render
 from csgraph.store import open_graph
+from csgraph.terminal import results_table
 from csgraph.vocabulary import Vocabulary
 from tests.conftest import ROOT
 
@@ -557,11 +549,58 @@ def test_without_action_per_departement(hostile_engines: tuple, hostile_graph: t
 # --- parameters are bound, never pasted ----------------------------------------------------------------
 
 
-def test_injection_matches_nothing(engines: tuple) -> None:
-    assert ask(engines, "actions-in-departement", departement=HOSTILE) == []
-    gaps = ask(engines, "keywords-without-action", departement=HOSTILE)
-    assert [row[0] for row in gaps] == sorted(listed("keyword"), key=str.lower)
+def test_injection_is_an_unknown_departement(engines: tuple) -> None:
+    with pytest.raises(UnknownValue, match="did you mean Pas-de-Calais \\(62\\)"):
+        ask(engines, "actions-in-departement", departement=HOSTILE)
 
+
+def test_injection_bound_as_a_literal_matches_nothing(engines: tuple) -> None:
+    """Past the resolver (a user's own query binds any text), the value is still one literal."""
+    store, graph = engines
+    for name in ("actions-in-departement", "keywords-without-action"):
+        query = find_query(name)
+        answer = select_oxigraph(store, query, {"departement": HOSTILE})
+        assert select_rdflib(graph, query, {"departement": HOSTILE}) == answer
+        if name == "actions-in-departement":
+            assert answer.rows == ()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "near"),
+    [
+        ("keywords-without-action", "Pas-de-Calai", "Pas-de-Calais (62)"),
+        ("actions-in-departement", "Nord (62)", "Nord is département 59"),
+        ("publics-without-action", "Seine", "Seine-Maritime (76)"),
+    ],
+)
+def test_unknown_departement_is_an_error_with_near_matches(name: str, value: str, near: str) -> None:
+    """A typo used to answer that all 26 keywords were uncovered, with exit 0."""
+    result = CliRunner().invoke(app, ["query", name, "-p", f"departement={value}"])
+    assert result.exit_code == 2
+    assert near in result.stderr and result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("parameter", "value", "bound"),
+    [
+        ("keyword", "vieillissement", "Viellissement"),
+        ("public", "FAMILLES", "familles"),
+        ("partner", "CAF", "Caf"),
+    ],
+)
+def test_list_parameters_are_resolved_to_their_label(parameter: str, value: str, bound: str) -> None:
+    query = parse_query(
+        f"# param: {parameter} — a value\nSELECT ?x WHERE {{ BIND(?{parameter} AS ?x) }}\n", "q", "q.rq"
+    )
+    assert parameter_values(query, {parameter: value}) == {parameter: bound}
+    with pytest.raises(UnknownValue, match="no "):
+        parameter_values(query, {parameter: value + "zz-no-such"})
+
+
+HOSTILE_ECHO = parse_query(
+    "# param: place — free text\nSELECT ?d WHERE { BIND(STR(?place) AS ?d) }\n", "e", "e.rq"
+)
+"""A free-text parameter in a query of the user's own, to check what an endpoint receives."""
 
 ECHO = parse_query(
     "# param: value — any text\nSELECT ?echo WHERE { BIND(?value AS ?echo) }\n", "echo", "echo.rq"
@@ -679,7 +718,7 @@ RESULTS = Results(
         (Term("literal", 'Emploi, "économie"\n', "fr"), Term("literal", "6", None, XSD_INTEGER), None),
         (
             Term("literal", "a\tb"),
-            Term("literal", "2.5", None, queries.XSD + "decimal"),
+            Term("literal", "2.5", None, XSD + "decimal"),
             Term("uri", "http://e/x"),
         ),
     ),
@@ -713,7 +752,7 @@ def test_json_is_the_w3c_shape() -> None:
                 },
                 {
                     "name": {"type": "literal", "value": "a\tb"},
-                    "count": {"type": "literal", "value": "2.5", "datatype": queries.XSD + "decimal"},
+                    "count": {"type": "literal", "value": "2.5", "datatype": XSD + "decimal"},
                     "link": {"type": "uri", "value": "http://e/x"},
                 },
             ]
@@ -849,23 +888,21 @@ def test_endpoint_gets_bound_values_and_answers_json() -> None:
             "bindings": [
                 {
                     "structure": {"type": "literal", "value": "CS", "xml:lang": "fr"},
-                    "action": {"type": "typed-literal", "value": "A", "datatype": queries.XSD + "string"},
+                    "action": {"type": "typed-literal", "value": "A", "datatype": XSD + "string"},
                     "source": {"type": "bnode", "value": "b0"},
                 }
             ]
         },
     }
     with endpoint(200, json.dumps(answer).encode()) as server:
-        results = run_query(
-            find_query("actions-in-departement"), {"departement": HOSTILE}, endpoint=server.url
-        )
+        results = run_query(HOSTILE_ECHO, {"place": HOSTILE}, endpoint=server.url)
         headers, body = server.requests[0]
     assert results.rows == (
         (Term("literal", "CS", "fr"), Term("literal", "A"), None, None, Term("bnode", "b0")),
     )
     assert headers["Accept"] == "application/sparql-results+json"
     sent = urllib.parse.parse_qs(body)["query"][0]
-    assert 'VALUES ?departement { "Pas-de-Calais\\" } UNION { ?s ?p ?o } #" }' in sent
+    assert 'VALUES ?place { "Pas-de-Calais\\" } UNION { ?s ?p ?o } #" }' in sent
 
 
 @pytest.mark.parametrize(
@@ -923,8 +960,8 @@ def test_every_query_on_a_real_oxigraph_server(sample_graph: Path, engines: tupl
             query = find_query(name)
             local = select_oxigraph(store, query, parameter_values(query, parameters))
             assert run_query(query, parameters, endpoint=url) == local, name
-        hostile = run_query(find_query("actions-in-departement"), {"departement": HOSTILE}, endpoint=url)
-        assert hostile.rows == ()
+        hostile = run_query(HOSTILE_ECHO, {"place": HOSTILE}, endpoint=url)
+        assert hostile.rows == ((Term("literal", HOSTILE),),)
     finally:
         server.terminate()
         server.wait(timeout=10)
