@@ -278,8 +278,9 @@ def viz(
     """Draw a network (who works with whom, who funds what) as an interactive offline HTML page."""
     import webbrowser
 
-    from csgraph.networks import Narrowing, central_table
+    from csgraph.networks import Narrowing
     from csgraph.render import draw
+    from csgraph.terminal import central_table
 
     with reported():
         target = out_file or DEFAULT_OUT / f"{view}.html"

@@ -67,8 +67,17 @@ def closest(value: str, labels: Iterable[str], limit: int = 3) -> list[str]:
     return list(found)[:limit]
 
 
-def unknown_value(what: str, value: str, labels: Iterable[str]) -> str:
-    """`no département 'Pas-de-Calai'; did you mean Pas-de-Calais?`: the one line an unknown value gets."""
+def unknown_value(what: str, value: str, labels: Iterable[str], where: str = "") -> str:
+    """`no département 'Pas-de-Calai'; did you mean Pas-de-Calais?`: the one line an unknown value gets.
+
+    With nothing near, a short list is given whole (`it has: Caf, Commune`) and a long one counted.
+    """
+    labels = sorted(set(labels), key=plain)
     near = closest(value, labels)
-    hint = f"; did you mean {', '.join(near)}?" if near else ""
-    return f"no {what} {value!r}{hint}"
+    if near:
+        hint = f"; did you mean {', '.join(near)}?"
+    elif len(labels) <= 12:
+        hint = f"; it has: {', '.join(labels) or 'none'}"
+    else:
+        hint = f"; there are {len(labels)}, none near it"
+    return f"no {what} {value!r}{where}{hint}"

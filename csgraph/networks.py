@@ -17,12 +17,10 @@ from decimal import Decimal
 
 import networkx as nx
 import pyoxigraph as ox
-from rich.table import Table
-from rich.text import Text
 
-from csgraph.errors import QueryError
-from csgraph.names import name_key, slug
-from csgraph.terminal import inert
+from csgraph.departements import resolve_departement
+from csgraph.errors import QueryError, UnknownValue
+from csgraph.names import name_key, slug, unknown_value
 from csgraph.vocabulary import BASE, PREFIXES
 
 SEED = 62
@@ -279,13 +277,17 @@ ACTION_PATTERN = "{ SELECT ?action WHERE { ?action a csg:Action } }"
 
 
 def matching(value: str, known: set[Named], spellings: dict[str, set[str]], what: str) -> set[str]:
-    """IRIs of the things `value` names, with accents, case and punctuation not counting."""
+    """IRIs of the things `value` names, with accents, case and punctuation not counting.
+
+    A département is first resolved as every command resolves it (`Pas-de-Calais (62)` is `62`); a value
+    naming nothing in this graph is an error naming the nearest things the graph holds.
+    """
+    if what == "département":
+        value = resolve_departement(value).code
     key = name_key(value)
     found = {thing.iri for thing in known if key and key in spellings.get(thing.iri, {name_key(thing.label)})}
     if not found:
-        labels = sorted({thing.label for thing in known})
-        listed = ", ".join(labels[:40]) + (" …" if len(labels) > 40 else "")
-        raise QueryError(f"no {what} {value!r} in this graph; it has: {listed or 'none'}")
+        raise UnknownValue(unknown_value(what, value, {thing.label for thing in known}, " in this graph"))
     return found
 
 
@@ -663,13 +665,3 @@ def describe_nodes(graph: nx.Graph) -> None:
     for node, data in graph.nodes(data=True):
         data["degree"] = graph.degree(node)
         data["betweenness"] = round(betweenness[node], 4)
-
-
-def central_table(projected: View) -> Table:
-    """The most central nodes of each kind, for the terminal; labels stay text, never rich markup."""
-    table = Table(title=f"Most central in {projected.name}", title_justify="left")
-    for heading in ("kind", "name", "degree", "betweenness"):
-        table.add_column(heading, justify="right" if heading in ("degree", "betweenness") else "left")
-    for kind, label, degree, betweenness in projected.central():
-        table.add_row(KIND_NAMES[kind][0], Text(inert(label)), str(degree), f"{betweenness:.3f}")
-    return table

@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from csgraph.catalogue import StoredQuery
+from csgraph.networks import KIND_NAMES, View
 from csgraph.results import NUMERIC_DATATYPES, Results, Term
 from csgraph.vocabulary import PREFIXES
 
@@ -67,4 +68,14 @@ def queries_table(queries: list[StoredQuery]) -> Table:
     for query in queries:
         parameters = ", ".join(map(str, query.parameters))
         table.add_row(Text(query.name), Text(query.title), Text(parameters))
+    return table
+
+
+def central_table(projected: View) -> Table:
+    """The most central nodes of each kind, for the terminal; labels stay text, never rich markup."""
+    table = Table(title=f"Most central in {projected.name}", title_justify="left")
+    for heading in ("kind", "name", "degree", "betweenness"):
+        table.add_column(heading, justify="right" if heading in ("degree", "betweenness") else "left")
+    for kind, label, degree, betweenness in projected.central():
+        table.add_row(KIND_NAMES[kind][0], Text(inert(label)), str(degree), f"{betweenness:.3f}")
     return table

@@ -209,8 +209,20 @@ def test_unknown_values_are_errors_that_list_the_choices(sample_graph: Path) -> 
         view(store, "castles")
     with pytest.raises(QueryError, match=r"no département '59'.*Pas-de-Calais"):
         view(store, "partnership", Narrowing(departement="59"))
-    with pytest.raises(QueryError, match=r"no keyword 'Astronomie'.*Santé"):
+    with pytest.raises(QueryError, match=r"no keyword 'Astronomie' in this graph; there are 17, none near"):
         view(store, "partnership", Narrowing(keyword="Astronomie"))
+    with pytest.raises(QueryError, match=r"no keyword 'Santee' in this graph; did you mean Santé\?"):
+        view(store, "partnership", Narrowing(keyword="Santee"))
+    with pytest.raises(QueryError, match=r"no département 'Pas-de-Calai'; did you mean Pas-de-Calais \(62\)"):
+        view(store, "partnership", Narrowing(departement="Pas-de-Calai"))
+
+
+def test_departement_is_named_as_query_names_it(sample_graph: Path) -> None:
+    """`Pas-de-Calais (62)` used to fail in viz while query accepted it."""
+    store = open_graph(sample_graph)
+    whole = view(store, "partnership").graph
+    for spelling in ("Pas-de-Calais (62)", "62", "pas de calais"):
+        assert nx.utils.graphs_equal(view(store, "partnership", Narrowing(departement=spelling)).graph, whole)
 
 
 def test_too_many_links_is_refused_with_advice(sample_graph: Path, monkeypatch: pytest.MonkeyPatch) -> None:
