@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 from csgraph.errors import InputError
-from csgraph.mapping import FicheGraph, map_file
+from csgraph.fiches import file_records
+from csgraph.mapping import FicheGraph, mapper
 from csgraph.model import Notice
 from csgraph.pool import in_order
 from csgraph.reading import InputFile, find_input_files
@@ -146,6 +147,12 @@ def build(
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return report
+
+
+def map_file(entry: InputFile) -> Iterator[FicheGraph | Notice]:
+    """One file read and mapped, each fiche after the notices its reading raised: a worker's unit of work."""
+    for record in file_records(entry):
+        yield record if isinstance(record, Notice) else mapper().fiche_graph(record)
 
 
 def loader_for(scratch: Path, keep_store: bool, size: int) -> AbstractContextManager[StoreLoader | None]:

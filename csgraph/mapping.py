@@ -20,10 +20,8 @@ from decimal import Decimal
 from functools import cache, lru_cache
 from typing import NamedTuple
 
-from csgraph.fiches import file_records
 from csgraph.model import Fiche, Notice
 from csgraph.names import label_key, name_key, slug
-from csgraph.reading import InputFile
 from csgraph.turtle import Triple, paragraphs, shorten
 from csgraph.vocabulary import Concept, Vocabulary, concept_namespace
 
@@ -308,9 +306,3 @@ def find_concept(vocabulary: Vocabulary, scheme: str, label: str) -> Concept:
 def mapper() -> Mapper:
     """One per process: worker processes each make their own."""
     return Mapper(Vocabulary.load())
-
-
-def map_file(entry: InputFile) -> Iterator[FicheGraph | Notice]:
-    """One file read and mapped, each fiche after the notices its reading raised: a worker's unit of work."""
-    for record in file_records(entry):
-        yield record if isinstance(record, Notice) else mapper().fiche_graph(record)
