@@ -20,75 +20,12 @@ from pathlib import Path
 
 from csgraph.departements import Departement, split_structure
 from csgraph.errors import InputError
+from csgraph.fields import FIELDS, LIST_FIELDS, REPEATABLE, SINGLE_FIELDS, Field
 from csgraph.model import Fiche, Notice, Source
 from csgraph.money import read_money
 from csgraph.names import label_key
 from csgraph.pool import in_order
 from csgraph.reading import InputFile, LineReader, find_input_files
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    """A field of the fiche form: its record name, how values are written, and its labels."""
-
-    name: str
-    kind: str  # "list": one value per line; "single": one value; "text": free text
-    labels: tuple[str, ...] = ()  # written `- LABEL` (detailed and listing layouts)
-    bare: tuple[str, ...] = ()  # written alone on a line (questionnaire layout)
-    questions: tuple[str, ...] = ()  # question labels, matched on their beginning
-
-
-FIELDS = (
-    FieldSpec("status", "single", ("Statut de l'action",)),
-    FieldSpec("end_reason", "text", ("Raisons pour lesquelles l'action est terminée",)),
-    FieldSpec("dimension", "single", ("Dimension",)),
-    FieldSpec(
-        "keywords",
-        "list",
-        ("Mots clés associés à l'action", "Mots clés associés à l'actions"),
-        bare=("Mots clés associés à l'actions", "Mots clés associés à l'action"),
-    ),
-    FieldSpec("summary", "text", ("Résumé",)),
-    FieldSpec("structure", "single", ("Structure organisatrice",), bare=("Structure organisatrice",)),
-    FieldSpec("published_by", "single", ("Publié par",), bare=("Publié par",)),
-    FieldSpec("themes", "list", ("Thèmes",), bare=("Thèmes",)),
-    FieldSpec("initiatives", "list", ("Qui est à l'initiative de l'action ?",)),
-    FieldSpec("initiative_detail", "text", ("Précision ( si autre )",)),
-    FieldSpec(
-        "experience",
-        "text",
-        ("Description de l'expérience, ses objectifs, ses acteurs et ses différentes phases.",),
-    ),
-    FieldSpec("territories", "list", ("Territoire concerné",)),
-    FieldSpec("publics", "list", ("Public",)),
-    FieldSpec("partners", "list", ("Avec qui cette action a-t-elle été menée ?",)),
-    FieldSpec("description", "text", ("Description générale",), bare=("Description générale",)),
-    FieldSpec("resources", "text", ("Ressources financières mobilisées pour cette action",)),
-    FieldSpec("people", "text", ("Nombre de personnes mobilisés pour cette action",)),
-    FieldSpec("result_territory", "text", ("Résultat sur le territoire",)),
-    FieldSpec("result_centre", "text", ("Résultat pour le centre social",)),
-    FieldSpec("result_inhabitants", "text", ("Résultat pour les habitants",)),
-    FieldSpec(
-        "limits",
-        "text",
-        ("Suite de l'action : Limites",),
-        questions=("Quelles sont les limites de cette expérience",),
-    ),
-    FieldSpec("perspectives", "text", ("Suite de l'action : Perspectives",)),
-    FieldSpec(
-        "diagnosis",
-        "text",
-        questions=("Quels furent les éléments de diagnostic à l'origine de l'expérience",),
-    ),
-    FieldSpec("impacts", "text", questions=("Quels sont les impacts ou effets positifs produits",)),
-    FieldSpec(
-        "success_factors", "text", questions=("Quels furent les facteurs de réussite de cette expérience",)
-    ),
-    FieldSpec("files", "list", ("Fichier(s) associé(s)",), bare=("Fichier(s) associé(s)",)),
-)
-LIST_FIELDS = tuple(spec.name for spec in FIELDS if spec.kind == "list")
-TEXT_FIELDS = tuple(spec.name for spec in FIELDS if spec.kind == "text")
-REPEATABLE = {"territories"}  # the form prints `Territoire concerné` twice
 
 HEADINGS = (
     "DESCRIPTION DE L'ACTION",
@@ -142,7 +79,7 @@ class Line:
 
     kind: str  # page, title, title-next, heading, label, text
     text: str
-    spec: FieldSpec | None = None
+    spec: Field | None = None
     questionnaire: bool = False
     glued_text: str | None = None  # text before a label glued to the end of the line
     answer_text: str | None = None  # an answer written after the `?` of a question label
@@ -228,7 +165,7 @@ class FicheParser:
         self.file = file
         self.notices = notices
         self.current: FicheBuilder | None = None
-        self.field: FieldSpec | None = None
+        self.field: Field | None = None
         self.awaiting_title: int | None = None
         self.in_preamble = False
         self.years: dict[str, int] = {}
@@ -388,6 +325,7 @@ class FicheParser:
         )
         self.notices.extend(money_notices)
         title = builder.title
+        singles = {name: self._single(builder, name) for name in SINGLE_FIELDS if name != "structure"}
         return Fiche(
             source=builder.source,
             layout=builder.layout,
@@ -395,18 +333,10 @@ class FicheParser:
             structure=structure or None,
             departement=departement.name if departement else None,
             departement_code=departement.code if departement else None,
-            published_by=self._single(builder, "published_by"),
-            status=self._single(builder, "status"),
             end_reason=texts.pop("end_reason", None),
-            dimension=self._single(builder, "dimension"),
             year=self.years.get(label_key(title)) if title else None,
-            keywords=lists["keywords"],
-            initiatives=lists["initiatives"],
-            publics=lists["publics"],
-            territories=lists["territories"],
-            partners=lists["partners"],
-            themes=lists["themes"],
-            files=lists["files"],
+            **singles,
+            **lists,
             texts=texts,
             field_lines=dict(builder.field_lines),
             money=money,

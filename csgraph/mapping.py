@@ -20,6 +20,7 @@ from decimal import Decimal
 from functools import cache, lru_cache
 from typing import NamedTuple
 
+from csgraph.fields import CONCEPT_FIELDS, LITERAL_FIELDS, TEXT_FIELDS
 from csgraph.model import Fiche, Notice
 from csgraph.names import label_key, name_key, slug
 from csgraph.turtle import Triple, paragraphs, shorten
@@ -28,32 +29,6 @@ from csgraph.vocabulary import Concept, Vocabulary, concept_namespace
 OTHER_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 TO_ESCAPE = re.compile('[\\\\"\x00-\x1f\x7f]')  # most values (titles, names) hold none: one scan
 
-CONCEPT_FIELDS = (
-    ("status", "status", "csg:status"),
-    ("dimension", "dimension", "csg:dimension"),
-    ("keywords", "keyword", "csg:keyword"),
-    ("initiatives", "initiative", "csg:initiative"),
-    ("publics", "public", "csg:public"),
-    ("territories", "territory", "csg:territoryScale"),
-    ("partners", "partner", "csg:partnerType"),
-    ("themes", "theme", "csg:theme"),
-)
-TEXT_PROPERTIES = {
-    "summary": "dcterms:abstract",
-    "description": "dcterms:description",
-    "experience": "csg:experience",
-    "initiative_detail": "csg:initiativeDetail",
-    "resources": "csg:resourcesText",
-    "people": "csg:peopleText",
-    "result_territory": "csg:resultTerritory",
-    "result_centre": "csg:resultCentre",
-    "result_inhabitants": "csg:resultInhabitants",
-    "limits": "csg:limits",
-    "perspectives": "csg:perspectives",
-    "diagnosis": "csg:diagnosis",
-    "impacts": "csg:impacts",
-    "success_factors": "csg:successFactors",
-}
 FUNDER_CATEGORIES = ("Usagers", "Autofinancement")
 
 
@@ -187,26 +162,25 @@ class Mapper:
         own.append((action, "csg:truncated", boolean(fiche.truncated)))
         if fiche.year:
             own.append((action, "csg:year", f'"{fiche.year}"^^xsd:gYear'))
-        if fiche.end_reason:
-            own.append((action, "csg:endReason", text(fiche.end_reason)))
-        if fiche.published_by:
-            own.append((action, "csg:publishedBy", text(fiche.published_by)))
-        own.extend((action, "csg:associatedFile", text(name, None)) for name in fiche.files)
-        for name, prop in TEXT_PROPERTIES.items():
-            if name in fiche.texts:
-                own.append((action, prop, text(fiche.texts[name])))
+        for spec in LITERAL_FIELDS:
+            value = getattr(fiche, spec.name)
+            for item in (value,) if isinstance(value, str) else value or ():
+                own.append((action, spec.property, text(item, spec.language)))
+        for spec in TEXT_FIELDS:
+            if spec.name in fiche.texts:
+                own.append((action, spec.property, text(fiche.texts[spec.name], spec.language)))
         if fiche.structure:
             structure = f"structure:{structure_key(fiche)}"
             own.append((action, "csg:organiser", structure))
             common.extend(self._structure(structure, fiche))
-        for attribute, scheme, prop in CONCEPT_FIELDS:
-            values = getattr(fiche, attribute)
+        for spec in CONCEPT_FIELDS:
+            values = getattr(fiche, spec.name)
             linked: set[str] = set()  # `Viellissement` and `Vieillissement` are one concept, one triple
             for value in (values,) if isinstance(values, str) else values or ():
-                _, node = self._concept(scheme, value, fiche, attribute, common)
+                _, node = self._concept(spec.scheme, value, fiche, spec.name, common)
                 if node not in linked:
                     linked.add(node)
-                    own.append((action, prop, node))
+                    own.append((action, spec.property, node))
         self._money(action, key, fiche, own, common)
         return FicheGraph(
             key,

@@ -25,7 +25,7 @@ from typer.testing import CliRunner, Result
 
 from csgraph import reading
 from csgraph.cli import app
-from csgraph.fiches import FIELDS
+from csgraph.fields import FIELDS
 from csgraph.store import open_graph
 from csgraph.vocabulary import ontology_files
 

@@ -24,7 +24,8 @@ from rdflib.namespace import DCTERMS, RDF
 
 from csgraph.build import build
 from csgraph.errors import InputError
-from csgraph.fiches import FIELDS, HEADINGS, PAGE_HEADER, PARTNER_SUBHEADING, FieldSpec, read_fiches
+from csgraph.fiches import HEADINGS, PAGE_HEADER, PARTNER_SUBHEADING, read_fiches
+from csgraph.fields import FIELDS, Field
 from csgraph.model import Fiche, Notice
 
 from .conftest import SAMPLE
@@ -219,7 +220,7 @@ def test_parse_of_any_bytes_never_raises(tmp_path_factory: pytest.TempPathFactor
         assert notices, "a file that gave nothing says so"
 
 
-def label_spec(line: str) -> FieldSpec | None:
+def label_spec(line: str) -> Field | None:
     """The field a label line opens (dashed, bare, question or glued to text)."""
     head = glued(line)
     key = norm(line if head is None else line[len(head) + 1 :])
@@ -230,7 +231,7 @@ def label_spec(line: str) -> FieldSpec | None:
     return spec
 
 
-def field_at_end(lines: list[str]) -> FieldSpec | None:
+def field_at_end(lines: list[str]) -> Field | None:
     """The field these lines leave open: the last label's, unless a heading or a title closed it."""
     for line in reversed(lines):
         if TITLE.match(line) or norm(line) in HEADING_LINES | {"actions", norm(PAGE_HEADER)}:
@@ -241,7 +242,7 @@ def field_at_end(lines: list[str]) -> FieldSpec | None:
     return None
 
 
-def leaves_fiche_open(line: str, field: FieldSpec | None) -> bool:
+def leaves_fiche_open(line: str, field: Field | None) -> bool:
     """Whether a file cut after `line` may have lost the rest of a value.
 
     Form lines close nothing; `-` is the empty placeholder only in a list field and `Partenaires

@@ -339,3 +339,19 @@ def test_project_file_prefers_the_copy_inside_the_package(
         (folder / "ontology" / "csgraph.ttl").write_text(folder.name, encoding="utf-8")
     monkeypatch.setattr(resources, "PACKAGE_DIR", package)
     assert resources.project_file("ontology", "csgraph.ttl").read_text(encoding="utf-8") == expected
+
+
+def test_every_declared_field_property_is_in_the_ontology() -> None:
+    """A field is declared once in csgraph.fields; its property must exist in the vocabulary it writes."""
+    from csgraph.fields import FIELDS
+
+    ontology = Graph().parse(project_file("ontology", "csgraph.ttl"))
+    namespaces = {"csg": CSG, "dcterms": PREFIXES["dcterms"]}
+    declared = {str(subject) for subject in ontology.subjects()}
+    for spec in FIELDS:
+        if spec.property:
+            prefix, local = spec.property.split(":")
+            if prefix == "csg":
+                assert namespaces[prefix] + local in declared, spec
+        if spec.scheme:
+            assert project_file("ontology", "concepts", f"{spec.scheme}.ttl").is_file(), spec
