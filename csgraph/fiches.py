@@ -352,7 +352,7 @@ def structure_split(value: str) -> tuple[str, Departement | None]:
     """`NAME - DÉPARTEMENT`, for values of a plausible length only.
 
     Each ` - ` is tried as the separator, at a cost that grows with the value: a hostile line of
-    thousands of dashes took minutes. A longer value is kept whole, with the usual notice.
+    thousands of dashes would take minutes. A longer value is kept whole, with the usual notice.
     """
     if len(value) > STRUCTURE_SPLIT_LIMIT:
         return value.strip(), None

@@ -11,17 +11,25 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import networkx as nx
 import pyoxigraph as ox
 
-from csgraph.departements import resolve_departement
-from csgraph.errors import QueryError, UnknownValue
-from csgraph.names import name_key, slug, unknown_value
-from csgraph.vocabulary import BASE, PREFIXES
+from csgraph.errors import QueryError
+from csgraph.graph_actions import (
+    PREFIX_LINES,
+    Action,
+    Named,
+    Names,
+    Narrowing,
+    matching,
+    read_actions,
+    read_names,
+    select,
+)
 
 SEED = 62
 """Seeds community detection (and layouts in render.py): same graph, same picture."""
@@ -33,11 +41,6 @@ costs nodes × links: 20 s for a 1,800-node partnership view)."""
 LINKS_LIMIT = 20_000
 """More links than a page can draw legibly, or at all."""
 
-WRITTEN_FUNDER = f"{BASE}funder/as-written/"
-"""Funders with neither an IRI nor a known type are keyed by what the fiche wrote (`subvention 7000`)."""
-
-UNNAMED_FUNDER = f"{BASE}funder/unnamed"
-"""One node for money whose giver the graph does not name at all."""
 
 KIND_NAMES: dict[str, tuple[str, str]] = {
     "structure": ("structure", "structures"),
@@ -46,222 +49,6 @@ KIND_NAMES: dict[str, tuple[str, str]] = {
     "keyword": ("keyword", "keywords"),
 }
 
-
-@dataclass(frozen=True, order=True)
-class Named:
-    """A resource that becomes a node: its IRI (the node key) and its French label."""
-
-    iri: str
-    label: str
-
-
-@dataclass(frozen=True)
-class Grant:
-    """One stated contribution; `funder` is the funder named beyond its type, else the type itself."""
-
-    funder: Named
-    funder_type: Named | None
-    euros: Decimal | None
-
-
-@dataclass(frozen=True, order=True)
-class Action:
-    """An action as the views need it: what it is called, who ran it where, and what it names."""
-
-    title: str
-    iri: str
-    structure: Named | None = None
-    departement: Named | None = None
-    keywords: tuple[Named, ...] = ()
-    publics: tuple[Named, ...] = ()
-    partner_types: tuple[Named, ...] = ()
-    grants: tuple[Grant, ...] = ()
-
-    @property
-    def place(self) -> str:
-        """`Title (Pas-de-Calais)`: how tooltips and exports name an action."""
-        return f"{self.title} ({self.departement.label})" if self.departement else self.title
-
-
-@dataclass(frozen=True)
-class Narrowing:
-    """Which actions a view is drawn from, and how strong a link must be to be shown."""
-
-    departement: str | None = None
-    keyword: str | None = None
-    public: str | None = None
-    partner: str | None = None
-    min_weight: float = 0
-
-    def given(self) -> list[tuple[str, str]]:
-        """(what, value) of each option that chooses actions, when given."""
-        options = (
-            ("département", self.departement),
-            ("keyword", self.keyword),
-            ("public", self.public),
-            ("partner type", self.partner),
-        )
-        return [(what, value) for what, value in options if value]
-
-    def describe(self) -> str:
-        """`keyword Santé, weight ≥ 2`, or empty when nothing narrows the view."""
-        parts = [f"{what} {value}" for what, value in self.given()]
-        if self.min_weight:
-            parts.append(f"weight ≥ {self.min_weight:g}")
-        return ", ".join(parts)
-
-
-PREFIX_LINES = "".join(f"PREFIX {prefix}: <{namespace}>\n" for prefix, namespace in sorted(PREFIXES.items()))
-CSG = PREFIXES["csg"]
-SKOS = PREFIXES["skos"]
-
-ABOUT_ACTIONS = {
-    f"{PREFIXES['dcterms']}title": "title",
-    f"{CSG}organiser": "structure",
-    f"{CSG}keyword": "keywords",
-    f"{CSG}public": "publics",
-    f"{CSG}partnerType": "partner_types",
-}
-"""What the views read of an action, by property. Simple patterns, joined in Python: nested OPTIONALs with
-label filters took seconds on a few thousand actions."""
-
-ACTIONS_QUERY = PREFIX_LINES + "SELECT ?action WHERE { ?action a csg:Action }"
-ABOUT_QUERY = (
-    "SELECT ?subject ?property ?value WHERE { VALUES ?property { "
-    + " ".join(f"<{iri}>" for iri in ABOUT_ACTIONS)
-    + " } ?subject ?property ?value }"
-)
-DEPARTEMENTS_QUERY = (
-    PREFIX_LINES + "SELECT ?structure ?departement WHERE { ?structure csg:departement ?departement }"
-)
-NAMES_QUERY = (
-    PREFIX_LINES
-    + "SELECT ?thing ?property ?value WHERE "
-    + "{ VALUES ?property { skos:prefLabel skos:altLabel skos:notation } ?thing ?property ?value }"
-)
-GRANTS_QUERY = (
-    PREFIX_LINES
-    + """
-SELECT ?grant ?action ?amount ?written ?funder ?funderType WHERE {
-  ?grant a schema:MonetaryGrant ; schema:fundedItem ?action .
-  OPTIONAL { ?grant schema:amount ?amount }
-  OPTIONAL { ?grant rdfs:label ?written }
-  OPTIONAL { ?grant schema:funder ?funder }
-  OPTIONAL { ?grant csg:funderType ?funderType }
-}"""
-)
-
-
-@dataclass(frozen=True)
-class Names:
-    """How the graph names things: one label to show (French first), and every spelling to narrow by."""
-
-    labels: dict[str, str]
-    spellings: dict[str, set[str]]
-
-    def named(self, iri: str) -> Named:
-        """Labels can be missing in a hand-made graph: the end of the IRI then stands for the name."""
-        return Named(iri, self.labels.get(iri) or iri.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1])
-
-
-def read_names(store: ox.Store) -> Names:
-    """Labels (a French prefLabel, else the smallest other), and name keys of all labels and codes."""
-    candidates: defaultdict[str, list[tuple[bool, str]]] = defaultdict(list)
-    spellings: defaultdict[str, set[str]] = defaultdict(set)
-    for row in store.query(NAMES_QUERY):
-        thing, value = row["thing"].value, row["value"]
-        spellings[thing].add(name_key(value.value))
-        if row["property"].value == f"{SKOS}prefLabel":
-            candidates[thing].append((getattr(value, "language", None) != "fr", value.value))
-    return Names({thing: min(found)[1] for thing, found in candidates.items()}, dict(spellings))
-
-
-def first(values: Iterable[str]) -> str | None:
-    """The smallest of several values (two titles, two organisers): the same pick whatever the row order."""
-    return min(values, default=None)
-
-
-def read_actions(store: ox.Store, names: Names) -> list[Action]:
-    """Every action of the graph with its structure, département, keywords, publics, partners and grants.
-
-    Two structures with the same name in two départements get the département after their label.
-    """
-    about: defaultdict[str, defaultdict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for row in store.query(ABOUT_QUERY):
-        about[row["subject"].value][ABOUT_ACTIONS[row["property"].value]].add(row["value"].value)
-    departement_of = {
-        row["structure"].value: row["departement"].value for row in store.query(DEPARTEMENTS_QUERY)
-    }
-    grants: defaultdict[str, list[Grant]] = defaultdict(list)
-    for row in store.query(GRANTS_QUERY):
-        grants[row["action"].value].append(read_grant(row, names))
-    found = [(row["action"].value, about[row["action"].value]) for row in store.query(ACTIONS_QUERY)]
-    organisers = {first(values["structure"]) for _, values in found} - {None}
-    homonyms: defaultdict[str, set[str]] = defaultdict(set)
-    for structure in organisers:
-        homonyms[names.named(structure).label].add(structure)
-    actions = []
-    for iri, values in found:
-        structure = first(values["structure"])
-        departement = names.named(departement_of[structure]) if structure in departement_of else None
-        organiser = structure and names.named(structure)
-        if organiser and departement and len(homonyms[organiser.label]) > 1:
-            organiser = Named(organiser.iri, f"{organiser.label} ({departement.label})")
-        actions.append(
-            Action(
-                title=first(values["title"]) or "(untitled action)",
-                iri=iri,
-                structure=organiser,
-                departement=departement,
-                keywords=tuple(sorted(names.named(concept) for concept in values["keywords"])),
-                publics=tuple(sorted(names.named(concept) for concept in values["publics"])),
-                partner_types=tuple(sorted(names.named(concept) for concept in values["partner_types"])),
-                grants=tuple(sorted(grants[iri], key=grant_order)),
-            )
-        )
-    return sorted(actions)
-
-
-def grant_order(grant: Grant) -> tuple[Named, str, Decimal]:
-    """Grants in a fixed order whatever the rows' order; a missing type or amount sorts first."""
-    return grant.funder, grant.funder_type.iri if grant.funder_type else "", grant.euros or Decimal(0)
-
-
-def read_grant(row: ox.QuerySolution, names: Names) -> Grant:
-    kind = names.named(row["funderType"].value) if row["funderType"] is not None else None
-    written = row["written"].value if row["written"] is not None else ""
-    if row["funder"] is not None:
-        funder = names.named(row["funder"].value)
-    elif kind:
-        funder = kind
-    elif slug(written):
-        funder = Named(WRITTEN_FUNDER + slug(written), written)
-    else:
-        funder = Named(UNNAMED_FUNDER, "unnamed funder")
-    amount = Decimal(row["amount"].value) if row["amount"] is not None else None
-    return Grant(funder, kind, amount)
-
-
-def select(actions: list[Action], narrowing: Narrowing, spellings: dict[str, set[str]]) -> list[Action]:
-    """The actions a view is drawn from; a value naming nothing in the graph is an error, not a blank view.
-
-    `62`, `pas de calais` and `Pas-de-Calais` choose the same département; `Vieillissement` finds the keyword
-    the SENACS site spells `Viellissement`, through its alternative label.
-    """
-    chosen = actions
-    for what, value in narrowing.given():
-        named_by = NARROWED_BY[what]
-        wanted = matching(value, {thing for action in actions for thing in named_by(action)}, spellings, what)
-        chosen = [action for action in chosen if any(thing.iri in wanted for thing in named_by(action))]
-    return chosen
-
-
-NARROWED_BY: dict[str, Callable[[Action], tuple[Named, ...]]] = {
-    "département": lambda action: (action.departement,) if action.departement else (),
-    "keyword": lambda action: action.keywords,
-    "public": lambda action: action.publics,
-    "partner type": lambda action: action.partner_types,
-}
 
 NAMED_IN_STORE = {
     "département": "{ SELECT ?action ?structure WHERE { ?action csg:organiser ?structure } } "
@@ -274,21 +61,6 @@ NAMED_IN_STORE = {
 a subquery so that Oxigraph hash-joins them: one pattern makes it seek once per action (4 s at 100k)."""
 
 ACTION_PATTERN = "{ SELECT ?action WHERE { ?action a csg:Action } }"
-
-
-def matching(value: str, known: set[Named], spellings: dict[str, set[str]], what: str) -> set[str]:
-    """IRIs of the things `value` names, with accents, case and punctuation not counting.
-
-    A département is first resolved as every command resolves it (`Pas-de-Calais (62)` is `62`); a value
-    naming nothing in this graph is an error naming the nearest things the graph holds.
-    """
-    if what == "département":
-        value = resolve_departement(value).code
-    key = name_key(value)
-    found = {thing.iri for thing in known if key and key in spellings.get(thing.iri, {name_key(thing.label)})}
-    if not found:
-        raise UnknownValue(unknown_value(what, value, {thing.label for thing in known}, " in this graph"))
-    return found
 
 
 @dataclass
@@ -385,7 +157,7 @@ def refuse_early(store: ox.Store, spec: ViewSpec, narrowing: Narrowing, names: N
     projection's own (a link per pair of distinct things, weighing its number of actions) for any graph
     the shapes accept: one organiser per action, one département per structure. The funding view keys
     funders by what the fiches wrote, and the structures view's pairs grow with the square of the
-    structures: neither is counted here, they are refused after projecting, as before.
+    structures: neither is counted here; `check_drawable` refuses them after projecting.
     """
     if spec.pairs is None:
         return
@@ -451,7 +223,7 @@ def structures(actions: list[Action], links: Links) -> None:
 
     A national view has millions of candidate pairs. They are counted first, one AND of two bit sets
     of partner types per pair, and only the pairs at `min_weight` or above are then tallied with their
-    actions. Counting pairs partner type by partner type took 7 minutes and 1.9 GB at 100k fiches.
+    actions, so memory follows the drawn pairs, not the candidates (minutes and gigabytes at 100k fiches).
     """
     actions_with: defaultdict[tuple[Named, Named], set[Action]] = defaultdict(set)
     for action in actions:

@@ -28,7 +28,8 @@ from markupsafe import Markup
 from networkx.readwrite.gexf import GEXFWriter
 
 from csgraph.errors import InputError
-from csgraph.networks import KIND_NAMES, SEED, Narrowing, View, count_of, plural, unlinked, view
+from csgraph.graph_actions import Narrowing
+from csgraph.networks import KIND_NAMES, SEED, View, count_of, plural, unlinked, view
 from csgraph.store import open_graph
 from csgraph.writing import write_bytes
 
@@ -100,8 +101,8 @@ def column_gap(graph: nx.Graph) -> float:
 def spring(graph: nx.Graph, iterations: int = 60) -> np.ndarray:
     """Fruchterman–Reingold positions in the unit square, seeded, with repulsion computed by blocks of rows.
 
-    networkx's spring_layout switches above 500 nodes to a per-node Python loop that took 25 s on 1,600
-    nodes; this is the same force model in whole-array steps (about a second for 2,000 nodes).
+    networkx's spring_layout switches above 500 nodes to a per-node Python loop (25 s for 1,600 nodes);
+    this is the same force model in whole-array steps (about a second for 2,000 nodes).
     """
     count = len(graph)
     positions = np.random.default_rng(SEED).random((count, 2))

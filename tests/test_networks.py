@@ -22,9 +22,10 @@ from csgraph import networks, render
 from csgraph.build import build
 from csgraph.cli import app
 from csgraph.errors import InputError, QueryError
+from csgraph.graph_actions import Narrowing
 from csgraph.model import Fiche
 from csgraph.names import name_key
-from csgraph.networks import Narrowing, view
+from csgraph.networks import view
 from csgraph.store import open_graph
 from csgraph.vocabulary import Vocabulary
 
