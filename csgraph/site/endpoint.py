@@ -133,8 +133,12 @@ def preference(accept: str, media_types: list[str]) -> str | None:
 
 
 def negotiate(accept: str, formats: tuple[Format, ...]) -> Format:
-    """The format to answer in; the default (the first) when the client asks for none of them."""
-    names = [(name, item) for item in formats for name in (item.media_type, *item.aliases)]
+    """The format to answer in; the default (the first) when the client asks for none of them.
+
+    Media types before aliases: `text/*` means CSV, not the `text/xml` that XML results also answer to.
+    """
+    names = [(item.media_type, item) for item in formats]
+    names += [(alias, item) for item in formats for alias in item.aliases]
     chosen = preference(accept, [name for name, _ in names])
     return next((item for name, item in names if name == chosen), formats[0])
 
