@@ -89,15 +89,15 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    for name in ("number", "euros", "date"):
+    for name in ("number", "euros", "date", "count"):
         templates.filters[name] = language_filter(getattr(formatting, name))
     return templates
 
 
-def language_filter(format_value: Callable[[object, str], str]) -> Callable[..., str]:
+def language_filter(format_value: Callable[..., str]) -> Callable[..., str]:
     @jinja2.pass_context
-    def in_page_language(context: jinja2.runtime.Context, value: object) -> str:
-        return format_value(value, context.get("lang", "fr"))
+    def in_page_language(context: jinja2.runtime.Context, value: object, *args: str) -> str:
+        return format_value(value, context.get("lang", "fr"), *args)
 
     return in_page_language
 

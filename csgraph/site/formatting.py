@@ -71,3 +71,10 @@ def date(value: object, lang: str = "fr") -> str:
     if lang == "en":
         return f"{ENGLISH_MONTHS[day.month - 1]} {day.day}, {day.year}"
     return f"{day.day} {FRENCH_MONTHS[day.month - 1]} {day.year}"
+
+
+def count(value: object, lang: str, word: str) -> str:
+    """`1 action`, `2 actions`, `0 action` in French (plural from two on), `0 actions` in English."""
+    amount = decimal_of(value) or Decimal(0)
+    plural = abs(amount) >= 2 if lang == "fr" else amount != 1
+    return f"{number(value, lang)} {word}{'s' if plural else ''}"
