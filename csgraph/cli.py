@@ -21,6 +21,9 @@ import typer
 from rich.console import Console
 
 from csgraph.errors import CsgraphError, InputError, StrictError
+from csgraph.export import EXPORT_DIR
+from csgraph.export.catalog import CATALOG_FILE, DEFAULT_BASE_URL
+from csgraph.export.formats import format_help
 from csgraph.model import Notice
 from csgraph.store import GRAPH_FILE
 from csgraph.terminal import shown
@@ -297,16 +300,14 @@ def export(
     graph: Annotated[Path, typer.Option("--graph", help="The built graph to export.")] = DEFAULT_GRAPH,
     out_dir: Annotated[
         Path, typer.Option("--out", help="Folder for the exported files and catalog.ttl.")
-    ] = DEFAULT_OUT / "export",
+    ] = DEFAULT_OUT / EXPORT_DIR,
     formats: Annotated[
         list[str] | None,
-        typer.Option("--format", help="turtle, ntriples, jsonld or csv; repeat for more (default: all)."),
+        typer.Option("--format", help=f"{format_help()}. Repeat for more (default: all)."),
     ] = None,
     base_url: Annotated[
         str | None,
-        typer.Option(
-            "--base-url", help="Where the files will be published (default: https://example.org/csgraph/)."
-        ),
+        typer.Option("--base-url", help=f"Where the files will be published (default: {DEFAULT_BASE_URL})."),
     ] = None,
     publisher: Annotated[
         str | None, typer.Option("--publisher", help="Who publishes the data (default: the FCSF).")
@@ -353,7 +354,8 @@ def validate(
         Path | None,
         typer.Option(
             "--catalog",
-            help="DCAT metadata to check (default: export/catalog.ttl beside the graph, else made for it).",
+            help=f"DCAT metadata to check (default: {EXPORT_DIR}/{CATALOG_FILE} beside the graph, "
+            "else made for it).",
         ),
     ] = None,
     limit: Annotated[

@@ -20,18 +20,18 @@ import rdflib
 from rdflib.namespace import DCTERMS, FOAF, RDFS, SH, SKOS
 
 from csgraph.errors import InputError
-from csgraph.export import (
+from csgraph.export import EXPORT_DIR, turtle
+from csgraph.export.catalog import (
     CATALOG_FILE,
     CATALOG_PREFIXES,
-    EXPORT_DIR,
-    GRAPH_DISTRIBUTIONS,
     CatalogSettings,
     ExportedFile,
-    Nodes,
     catalog_graph,
     catalog_triples,
-    graph_ntriples,
 )
+from csgraph.export.formats import FORMATS
+from csgraph.export.nodes import Nodes
+from csgraph.export.sorting import graph_ntriples
 from csgraph.resources import project_file
 from csgraph.vocabulary import PREFIXES
 
@@ -166,7 +166,7 @@ def catalog_to_check(graph_path: Path, catalog_path: Path | None, nodes: Nodes) 
             raise InputError(f"not valid Turtle: {error}", str(path)) from None
     if catalog_path is not None:
         raise InputError("no catalog here; run `csgraph export` first", str(catalog_path))
-    described = ExportedFile.of(graph_path, GRAPH_DISTRIBUTIONS["graph.ttl"])
+    described = ExportedFile.of(graph_path, FORMATS["turtle"].files[turtle.FILE])
     generated = catalog_graph(catalog_triples(nodes, [described], CatalogSettings()))
     return generated, f"a catalog generated for {graph_path} (no export found)"
 

@@ -19,11 +19,13 @@ import rdflib
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, XSD
 from typer.testing import CliRunner
 
-from csgraph import export as export_module
 from csgraph.build import build
 from csgraph.cli import app
 from csgraph.errors import InputError
-from csgraph.export import CATALOG_FILE, TABLES, CatalogSettings, ExportReport, export
+from csgraph.export import ExportReport, export, sorting
+from csgraph.export.catalog import CATALOG_FILE, CatalogSettings
+from csgraph.export.formats import FORMATS
+from csgraph.export.tables import TABLES
 from csgraph.model import Fiche
 
 from .conftest import FIXTURES, SAMPLE
@@ -99,8 +101,8 @@ def test_many_small_sorted_runs_give_the_same_files(
     sample_graph: Path, exported: ExportReport, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     """Runs of a few lines merged, and lines longer than the blocks graph.nt is read back in."""
-    monkeypatch.setattr(export_module, "RUN_BYTES", 2000)
-    monkeypatch.setattr(export_module, "BACKWARDS_BLOCK", 100)
+    monkeypatch.setattr(sorting, "RUN_BYTES", 2000)
+    monkeypatch.setattr(sorting, "BACKWARDS_BLOCK", 100)
     again = export(sample_graph, tmp_path / "again", settings=CatalogSettings(base_url=BASE_URL))
     assert file_bytes(again.out_dir) == file_bytes(exported.out_dir)
 
@@ -308,7 +310,7 @@ def file_bytes(folder: Path) -> dict[str, bytes]:
 def test_same_graph_same_bytes_from_store_or_turtle(
     sample_graph: Path, exported: ExportReport, tmp_path: Path
 ):
-    """The sample graph is read from its persistent store; a bare copy of graph.ttl must export the same."""
+    """The sample graph has a persistent store beside it; a bare copy of graph.ttl must export the same."""
     bare = tmp_path / "bare" / "graph.ttl"
     bare.parent.mkdir()
     shutil.copy(sample_graph, bare)
@@ -392,6 +394,23 @@ def test_cli_exports_and_reports_each_file(sample_graph: Path, tmp_path: Path):
     )
     catalog = rdflib.Graph().parse(tmp_path / CATALOG_FILE, format="turtle")
     assert rdflib.Literal("2024-05-01", datatype=XSD.date) in set(catalog.objects(None, DCTERMS.issued))
+
+
+@pytest.mark.parametrize("name", sorted(FORMATS))
+def test_each_format_writes_the_files_its_table_entry_names(sample_graph: Path, tmp_path: Path, name: str):
+    report = export(sample_graph, tmp_path, [name])
+    written = sorted(path.name for path in tmp_path.iterdir())
+    assert written == sorted([CATALOG_FILE, *FORMATS[name].files])
+    assert [file.name for file in report.files] == list(FORMATS[name].files)
+    assert sorted(report.rows) == (sorted(spec.file_name for spec in TABLES) if name == "csv" else [])
+
+
+def test_cli_help_lists_every_format():
+    result = CliRunner().invoke(app, ["export", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    text = " ".join(result.output.replace("│", " ").split())  # the help as one line, without its frame
+    for name, entry in FORMATS.items():
+        assert f"{name}: {entry.description}" in text
 
 
 def test_cli_rejects_a_bad_base_url_in_one_line(sample_graph: Path, tmp_path: Path):

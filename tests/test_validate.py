@@ -14,7 +14,10 @@ from typer.testing import CliRunner
 
 from csgraph.cli import app
 from csgraph.errors import InputError
-from csgraph.export import CATALOG_FILE, EXPORT_DIR, Nodes, export, graph_ntriples
+from csgraph.export import EXPORT_DIR, export
+from csgraph.export.catalog import CATALOG_FILE
+from csgraph.export.nodes import Nodes
+from csgraph.export.sorting import graph_ntriples
 from csgraph.model import Fiche
 from csgraph.validate import (
     DATA_SHAPES,

@@ -1,0 +1,227 @@
+"""CSV tables: actions, structures, partner types and keywords per action, fundings; RFC 4180, UTF-8.
+
+Cells hold the values exactly as the fiches wrote them, including text that starts with `-` or `=`
+(`- 542 euros: participation des usagers`): prefixing such cells to stop spreadsheets from reading them as
+formulas would change the published data for every other reader.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from csgraph.export.nodes import DCTERMS, RDFS, SCHEMA, Nodes, Properties, Sink, classes, first, iris
+from csgraph.export.sorting import SortedGraph
+from csgraph.vocabulary import BASE, CSG, PREFIXES, SKOS, concept_namespace
+from csgraph.writing import atomic_write
+
+
+@dataclass(frozen=True)
+class Table:
+    """One CSV file: its columns, and how a portal should title it."""
+
+    file_name: str
+    header: tuple[str, ...]
+    title_fr: str
+    title_en: str
+
+
+TABLES = (
+    Table(
+        "actions.csv",
+        (
+            "action_id",
+            "title",
+            "structure_id",
+            "structure",
+            "departement_code",
+            "status",
+            "dimension",
+            "initiatives",
+            "publics",
+            "territories",
+            "themes",
+            "year",
+            "budget_total",
+            "summary",
+            "source_file",
+            "source_line",
+            "layout",
+            "truncated",
+        ),
+        "Actions (tableau CSV)",
+        "Actions (CSV table)",
+    ),
+    Table(
+        "structures.csv",
+        ("structure_id", "name", "departement_code", "departement", "actions"),
+        "Structures organisatrices (tableau CSV)",
+        "Organising structures (CSV table)",
+    ),
+    Table(
+        "action-partners.csv",
+        ("action_id", "partner_type_id", "partner_type"),
+        "Types de partenaires par action (tableau CSV)",
+        "Partner types per action (CSV table)",
+    ),
+    Table(
+        "action-keywords.csv",
+        ("action_id", "keyword_id", "keyword"),
+        "Mots clés par action (tableau CSV)",
+        "Keywords per action (CSV table)",
+    ),
+    Table(
+        "fundings.csv",
+        (
+            "funding_id",
+            "action_id",
+            "funder",
+            "funder_type_id",
+            "funder_type",
+            "funder_id",
+            "amount",
+            "currency",
+            "source_text",
+        ),
+        "Financements (tableau CSV)",
+        "Fundings (CSV table)",
+    ),
+)
+
+
+def local(iri: str, namespace: str) -> str:
+    """The join key of a node: its IRI without the namespace (`caf` for `…/partner/caf`)."""
+    return iri.removeprefix(namespace)
+
+
+def labels(index: Nodes, properties: Properties, predicate: str) -> str:
+    """Several concepts in one cell, by label: ` | ` never occurs in the SENACS lists."""
+    return " | ".join(index.label(iri) for iri in iris(properties, predicate))
+
+
+def action_row(index: Nodes, action: str, properties: Properties) -> list[str]:
+    structure = next(iter(iris(properties, CSG + "organiser")), "")
+    departement = next(iter(iris(index.of(structure), CSG + "departement")), "")
+    return [
+        local(action, PREFIXES["action"]),
+        first(properties, DCTERMS + "title"),
+        local(structure, PREFIXES["structure"]),
+        index.label(structure),
+        first(index.of(departement), SKOS + "notation"),
+        labels(index, properties, CSG + "status"),
+        labels(index, properties, CSG + "dimension"),
+        labels(index, properties, CSG + "initiative"),
+        labels(index, properties, CSG + "public"),
+        labels(index, properties, CSG + "territoryScale"),
+        labels(index, properties, CSG + "theme"),
+        first(properties, CSG + "year"),
+        first(properties, CSG + "budgetTotal"),
+        first(properties, DCTERMS + "abstract"),
+        first(properties, CSG + "sourceFile"),
+        first(properties, CSG + "sourceLine"),
+        first(properties, CSG + "layout"),
+        first(properties, CSG + "truncated"),
+    ]
+
+
+def structure_row(index: Nodes, structure: str, actions: int) -> list[str]:
+    departement = next(iter(iris(index.of(structure), CSG + "departement")), "")
+    return [
+        local(structure, PREFIXES["structure"]),
+        index.label(structure),
+        first(index.of(departement), SKOS + "notation"),
+        index.label(departement),
+        str(actions),
+    ]
+
+
+def concept_rows(
+    index: Nodes, action: str, properties: Properties, predicate: str, scheme: str
+) -> list[list[str]]:
+    """One row per concept of one field of an action (partner types, keywords)."""
+    return [
+        [local(action, PREFIXES["action"]), local(concept, concept_namespace(scheme)), index.label(concept)]
+        for concept in iris(properties, predicate)
+    ]
+
+
+def funding_row(index: Nodes, grant: str, properties: Properties) -> list[str]:
+    funder_type = next(iter(iris(properties, CSG + "funderType")), "")
+    funder = next(iter(iris(properties, SCHEMA + "funder")), "")
+    return [
+        local(grant, PREFIXES["funding"]),
+        local(next(iter(iris(properties, SCHEMA + "fundedItem")), ""), PREFIXES["action"]),
+        first(properties, RDFS + "label"),
+        local(funder_type, BASE),
+        index.label(funder_type),
+        local(funder, PREFIXES["funder"]),
+        first(properties, SCHEMA + "amount"),
+        first(properties, SCHEMA + "currency"),
+        first(properties, CSG + "sourceText"),
+    ]
+
+
+class Rows:
+    """The rows of every table, gathered subject by subject.
+
+    Each subject comes with all its properties; the other nodes it names are looked up in `index`.
+    """
+
+    def __init__(self, index: Nodes) -> None:
+        self.index = index
+        self.rows: dict[str, list[list[str]]] = {table.file_name: [] for table in TABLES}
+        self.structures: list[str] = []
+        self.organised: Counter[str] = Counter()
+
+    def add(self, subject: str, properties: Properties) -> None:
+        kinds = classes(properties)
+        index = self.index
+        if CSG + "Action" in kinds:
+            self.organised.update(iris(properties, CSG + "organiser"))
+            self.rows["actions.csv"].append(action_row(index, subject, properties))
+            self.rows["action-partners.csv"] += concept_rows(
+                index, subject, properties, CSG + "partnerType", "partner"
+            )
+            self.rows["action-keywords.csv"] += concept_rows(
+                index, subject, properties, CSG + "keyword", "keyword"
+            )
+        if CSG + "Structure" in kinds:
+            self.structures.append(subject)
+        if SCHEMA + "MonetaryGrant" in kinds:
+            self.rows["fundings.csv"].append(funding_row(index, subject, properties))
+
+    def of(self, table: Table) -> list[list[str]]:
+        """Rows in ID order; a structure's row counts the actions it organised, hence only at the end."""
+        if table.file_name == "structures.csv":
+            return sorted(
+                structure_row(self.index, structure, self.organised[structure])
+                for structure in self.structures
+            )
+        return sorted(self.rows[table.file_name])
+
+
+def write_table(path: Path, table: Table, rows: list[list[str]]) -> None:
+    """RFC 4180 CSV in UTF-8 with a header row."""
+    with atomic_write(path) as stream:
+        text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+        writer = csv.writer(text)
+        writer.writerow(table.header)
+        writer.writerows(rows)
+        text.detach()
+
+
+@contextlib.contextmanager
+def write(graph: SortedGraph, out_dir: Path) -> Iterator[Sink]:
+    """Every table, gathered in the pass and written once it is over."""
+    rows = Rows(graph.index)
+    sink = Sink(rows.add)
+    yield sink
+    for table in TABLES:
+        table_rows = rows.of(table)
+        write_table(out_dir / table.file_name, table, table_rows)
+        sink.rows[table.file_name] = len(table_rows)
