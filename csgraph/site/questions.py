@@ -141,17 +141,20 @@ def column_label(name: str, lang: str) -> str:
     return tr(lang, column.french, column.english) if column else name
 
 
-def question_cell(site: Site, term: Term | None, column: str, lang: str) -> Cell:
-    """A value as `term_cell` shows it, amounts in euros, and a label linked to the one thing it names."""
-    kind = COLUMNS[column].kind if column in COLUMNS else None
-    if term is not None and term.type == "literal" and term.datatype in NUMERIC_DATATYPES:
-        if column in COLUMNS and COLUMNS[column].money:
-            return Cell(euros(term.value, lang), numeric=True)
+def question_cell(site: Site, term: Term | None, name: str, lang: str) -> Cell:
+    """Numbers as `term_cell` shows them, amounts in euros, a label linked to the one thing it names.
+
+    Unlike the SPARQL table, no language tag: every label of the bundled questions is French.
+    """
+    if term is None or term.type != "literal":
         return term_cell(term, lang)
-    if term is not None and term.type == "literal" and kind is not None:
-        iri = label_index(site, kind).get(term.value)
-        return Cell(term.value, link(iri, lang) if iri else None)
-    return term_cell(term, lang)
+    column = COLUMNS.get(name)
+    if term.datatype in NUMERIC_DATATYPES:
+        return (
+            Cell(euros(term.value, lang), numeric=True) if column and column.money else term_cell(term, lang)
+        )
+    iri = label_index(site, column.kind).get(term.value) if column and column.kind else None
+    return Cell(term.value, link(iri, lang) if iri else None)
 
 
 def spreadsheet_value(term: Term | None) -> SpreadsheetCell:

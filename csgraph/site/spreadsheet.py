@@ -22,8 +22,10 @@ Cell = str | int | Decimal | None
 def cell_text(value: Cell) -> str:
     if value is None:
         return ""
-    if isinstance(value, Decimal | int):
-        return format(value, "f").replace(".", ",")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal):
+        return format(value, "f").replace(".", ",")  # `f`: 1E+3 is written 1000
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 

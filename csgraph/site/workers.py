@@ -8,8 +8,9 @@ forks: a fork of the server would copy its open store, its event loop and its th
 multiprocessing's spawn would run the server's main script again in every worker.
 
 Work travels as a module-level function and its arguments (pickled by reference); the function gets the
-worker's store first. Measured on the sample (2 cores): a round trip costs about 0.3 ms more than the same
-query in the server process.
+worker's store first. Measured on the sample (2 cores, a one-row SELECT serialised as JSON): 0.31 ms
+through a worker against 0.14 ms in the server process (medians); a whole HTTP request to /sparql took
+2.6 ms against 2.1 ms for the home page.
 """
 
 from __future__ import annotations
