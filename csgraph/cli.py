@@ -281,7 +281,7 @@ def viz(
     """Draw a network (who works with whom, who funds what) as an interactive offline HTML page."""
     import webbrowser
 
-    from csgraph.networks import Narrowing
+    from csgraph.graph_actions import Narrowing
     from csgraph.render import draw
     from csgraph.terminal import central_table
 
