@@ -1,0 +1,616 @@
+"""The actions as `/actions` lists, narrows, counts and searches them: one in-memory index per process.
+
+Facet counts are bit operations: each facet value holds the set of its actions as a Python int (bit i is
+the i-th action in list order), so a page with filters costs a few hundred ANDs and `bit_count()` calls
+whatever the size of the graph. Search looks for each word of the query in one string holding every
+action's distinct words.
+
+Reading the actions out of Oxigraph costs about 10 µs per row (decoding the terms), and finding their
+words as much again: about 7 s at 10k actions. So the index is saved beside the store
+(`actions-index.json`, stamped with the sha256 that the store's own stamp carries) and read back from there
+by every later process; its rows are decoded only when a page or a download shows them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import difflib
+import itertools
+import json
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, overload
+
+import numpy as np
+import pyoxigraph as ox
+
+from csgraph.departements import all_departements, find_departement
+from csgraph.errors import UnknownValue
+from csgraph.fields import TEXT_FIELDS
+from csgraph.names import name_key, plain
+from csgraph.store import STAMP_FILE, fresh_store
+from csgraph.vocabulary import BASE, PREFIXES, scheme_iri
+from csgraph.writing import atomic_write
+
+if TYPE_CHECKING:
+    from csgraph.site.app import Site
+
+CACHE_KEY = "actions-index"
+INDEX_FILE = "actions-index.json"
+FORMAT = 1  # bump when the saved layout changes: an older file is then rebuilt, not misread
+CSG = PREFIXES["csg"]
+SKOS = PREFIXES["skos"]
+TITLE = f"{PREFIXES['dcterms']}title"
+DEPARTEMENT = f"{BASE}departement/"
+WORD = re.compile(r"\w+")
+YEAR = re.compile(r"\d{4}")
+NEAR_MATCHES = 5
+
+
+@dataclass(frozen=True)
+class FacetSpec:
+    """A way to narrow the list: its URL parameter, its name for people, and where its values come from."""
+
+    name: str
+    label: str
+    label_en: str
+    property: str | None = None  # the action's property naming the value; None when read otherwise
+    schemes: tuple[str, ...] = ()  # concept schemes whose every member is a value, used or not
+
+
+FACETS: tuple[FacetSpec, ...] = (
+    FacetSpec("departement", "Département", "Département"),
+    FacetSpec("keyword", "Mot clé", "Keyword", f"{CSG}keyword", ("keyword",)),
+    FacetSpec("public", "Public", "Public", f"{CSG}public", ("public",)),
+    FacetSpec("partner", "Type de partenaire", "Partner type", f"{CSG}partnerType", ("partner",)),
+    FacetSpec("funder", "Type de financeur", "Funder type", None, ("funder-category", "partner")),
+    FacetSpec("dimension", "Dimension", "Dimension", f"{CSG}dimension", ("dimension",)),
+    FacetSpec("status", "Statut", "Status", f"{CSG}status", ("status",)),
+    FacetSpec("territory", "Territoire", "Territory", f"{CSG}territoryScale", ("territory",)),
+    FacetSpec("year", "Année", "Year", f"{CSG}year"),
+)
+FACET_NAMES = tuple(spec.name for spec in FACETS)
+POSITION = {name: position for position, name in enumerate(FACET_NAMES)}
+
+
+@dataclass(frozen=True, order=True)
+class Value:
+    """One value of a facet: `key` is what URLs carry (a concept's local name, an INSEE code, a year)."""
+
+    key: str
+    label: str
+    label_en: str
+    iri: str | None = None  # None when the graph has no node for it (a year, money of no stated type)
+
+    def shown(self, lang: str) -> str:
+        return self.label_en if lang == "en" else self.label
+
+
+UNNAMED_FUNDER = Value("non-nomme", "non nommé", "unnamed")
+"""A contribution whose fiche names no funder type (`subvention 7000`) counts under this value."""
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    """One action as the list shows it; `values` holds one tuple of facet values per FACETS entry."""
+
+    iri: str
+    title: str
+    structure: Value | None
+    values: tuple[tuple[Value, ...], ...]
+    amount: Decimal | None  # the declared total budget (`csg:budgetTotal`)
+    source_file: str | None
+    source_line: int | None
+
+    def of(self, facet: str) -> tuple[Value, ...]:
+        return self.values[POSITION[facet]]
+
+
+class UnknownFilter(UnknownValue):
+    """A filter value naming nothing a facet knows: not an empty list, but a message with the nearest."""
+
+    def __init__(self, facet: FacetSpec, text: str, near: list[Value]) -> None:
+        listed = ", ".join(value.label for value in near) or "aucune"
+        super().__init__(f"{facet.label} inconnu : « {text} » ; valeurs proches : {listed}")
+        self.facet = facet
+        self.text = text
+        self.near = near
+
+
+@dataclass
+class Facet:
+    """Every value a facet can take (used or not), in label order, the actions of each, and spellings."""
+
+    spec: FacetSpec
+    values: list[Value]
+    bits: dict[Value, int]
+    spellings: dict[str, Value] = field(default_factory=dict)
+    order: dict[Value, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for number, value in enumerate(self.values):
+            self.order[value] = number
+            for spelling in (value.key, value.label, value.label_en):
+                self.spellings.setdefault(name_key(spelling), value)
+
+    def find(self, text: str) -> Value:
+        """The value meant by a key, a label or (for départements) a name, an alias or a code."""
+        found = self.spellings.get(name_key(text))
+        if found is None and self.spec.name == "departement":
+            departement = find_departement(text)
+            found = self.spellings.get(name_key(departement.code)) if departement else None
+        if found is None and self.spec.name == "year" and YEAR.fullmatch(text.strip()):
+            found = Value(text.strip(), text.strip(), text.strip())  # a year no action has: a true empty list
+        if found is None:
+            raise UnknownFilter(self.spec, text, self.near(text))
+        return found
+
+    def near(self, text: str) -> list[Value]:
+        """The closest values by spelling, those with actions first (a typo rarely aims at an empty value);
+        when none is close, the values with the most actions."""
+        used = sorted((value for value in self.values if self.bits[value]), key=self.size, reverse=True)
+        for pool in (used, self.values):
+            spelled: dict[str, Value] = {}
+            for value in pool:
+                for spelling in (value.label, value.key):
+                    spelled.setdefault(name_key(spelling), value)
+            close = difflib.get_close_matches(name_key(text), list(spelled), n=2 * NEAR_MATCHES, cutoff=0.6)
+            if close:
+                return list(dict.fromkeys(spelled[key] for key in close))[:NEAR_MATCHES]
+        return used[:NEAR_MATCHES]
+
+    def size(self, value: Value) -> int:
+        return self.bits.get(value, 0).bit_count()
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What narrows the list: values of facets (OR within a facet, AND across) and words to search."""
+
+    chosen: Mapping[str, tuple[Value, ...]] = field(default_factory=dict)
+    query: str = ""
+
+    def active(self) -> list[tuple[str, Value]]:
+        return [(facet, value) for facet in FACET_NAMES for value in self.chosen.get(facet, ())]
+
+    def toggled(self, facet: str, value: Value) -> Filters:
+        """These filters with the value added, or taken away when it is already chosen."""
+        current = self.chosen.get(facet, ())
+        changed = tuple(v for v in current if v != value) if value in current else (*current, value)
+        chosen = {**self.chosen, facet: changed}
+        return Filters({name: values for name, values in chosen.items() if values}, self.query)
+
+    def without_query(self) -> Filters:
+        return Filters(self.chosen)
+
+    def parameters(self) -> list[tuple[str, str]]:
+        """The query string giving these filters back, in FACETS order (`departement=62&keyword=sante`)."""
+        pairs = [(facet, value.key) for facet, value in self.active()]
+        return pairs + ([("q", self.query)] if self.query else [])
+
+    def as_json(self) -> dict[str, object]:
+        found: dict[str, object] = {
+            facet: [value.key for value in self.chosen[facet]]
+            for facet in FACET_NAMES
+            if facet in self.chosen
+        }
+        if self.query:
+            found["q"] = self.query
+        return found
+
+
+class ActionIndex:
+    """The actions in list order (title, then IRI), a bitset per facet value, and the search string."""
+
+    def __init__(self, rows: Sequence[ActionRow], facets: dict[str, Facet], words: str) -> None:
+        self.rows = rows
+        self.facets = facets
+        self.everything = (1 << len(rows)) - 1
+        self.words = words  # each action's distinct words, space-separated, one line per action
+        self.starts = [0]
+        at = words.find("\n")
+        while at >= 0:
+            self.starts.append(at + 1)
+            at = words.find("\n", at + 1)
+        self.search = lru_cache(maxsize=64)(self._search)
+
+    @classmethod
+    def of_rows(
+        cls, rows: list[ActionRow], universe: Mapping[str, list[Value]], words: list[str]
+    ) -> ActionIndex:
+        positions: dict[str, defaultdict[Value, list[int]]] = {
+            name: defaultdict(list) for name in FACET_NAMES
+        }
+        for number, row in enumerate(rows):
+            for name, values in zip(FACET_NAMES, row.values, strict=True):
+                for value in values:
+                    positions[name][value].append(number)
+        facets = {
+            spec.name: Facet(
+                spec,
+                universe[spec.name],
+                {value: bitset(positions[spec.name][value], len(rows)) for value in universe[spec.name]},
+            )
+            for spec in FACETS
+        }
+        return cls(rows, facets, "".join(f"{text}\n" for text in words))
+
+    def resolve(self, given: Mapping[str, Iterable[str]], query: str = "") -> Filters:
+        """Filters from what a user typed; an unknown value raises UnknownFilter naming the nearest ones."""
+        chosen: dict[str, tuple[Value, ...]] = {}
+        for facet, texts in given.items():
+            values = [self.facets[facet].find(text) for text in texts if text.strip()]
+            if values:
+                chosen[facet] = tuple(dict.fromkeys(values))
+        return Filters(chosen, " ".join(query.split()))
+
+    def select(self, filters: Filters, leaving_out: str | None = None) -> int:
+        """The bitset of the actions that pass every filter (but those of one facet, for its counts)."""
+        chosen = self.search(filters.query) if filters.query else self.everything
+        for facet, values in filters.chosen.items():
+            if facet != leaving_out:
+                bits = self.facets[facet].bits
+                either = 0
+                for value in values:
+                    either |= bits.get(value, 0)
+                chosen &= either
+        return chosen
+
+    def counts(self, filters: Filters) -> dict[str, list[tuple[Value, int]]]:
+        """Per facet, each value with the actions it gives among those the other facets' filters leave.
+
+        Values that give none there are left out unless chosen; largest counts first, then label order.
+        """
+        found = {}
+        for name, facet in self.facets.items():
+            others = self.select(filters, leaving_out=name)
+            chosen = filters.chosen.get(name, ())
+            pairs = [(value, (others & bits).bit_count()) for value, bits in facet.bits.items()]
+            pairs += [(value, 0) for value in chosen if value not in facet.bits]
+            kept = [(value, count) for value, count in pairs if count or value in chosen]
+            found[name] = sorted(kept, key=lambda pair: (-pair[1], facet.order.get(pair[0], -1)))
+        return found
+
+    def positions(self, bits: int) -> np.ndarray:
+        """The list positions of the actions in a bitset, in order."""
+        raw = np.frombuffer(bits.to_bytes((len(self.rows) + 7) // 8, "little"), dtype=np.uint8)
+        return np.flatnonzero(np.unpackbits(raw, bitorder="little")[: len(self.rows)])
+
+    def chosen_rows(self, bits: int, start: int = 0, stop: int | None = None) -> list[ActionRow]:
+        return [self.rows[number] for number in self.positions(bits)[start:stop]]
+
+    def _search(self, query: str) -> int:
+        """Actions holding every word of the query inside one of their words (`educ` finds `Éducation`)."""
+        found = self.everything
+        for word in sorted(search_words(query), key=len, reverse=True):
+            found &= bitset(self._holding(word), len(self.rows))
+            if not found:
+                break
+        return found
+
+    def _holding(self, word: str) -> list[int]:
+        """Actions whose words hold `word`; after a hit the scan jumps to the next action's line."""
+        holding = []
+        at = self.words.find(word)
+        while at >= 0:
+            number = bisect.bisect_right(self.starts, at) - 1
+            holding.append(number)
+            at = self.words.find(word, self.starts[number + 1])
+        return holding
+
+
+def bitset(positions: list[int], size: int) -> int:
+    """A Python int with these bits set, made through numpy: setting bits one by one copies the int."""
+    if not positions:
+        return 0
+    flags = np.zeros(size, dtype=bool)
+    flags[positions] = True
+    return int.from_bytes(np.packbits(flags, bitorder="little").tobytes(), "little")
+
+
+class PlainWords(dict[str, tuple[str, ...]]):
+    """`plain` of each word met, kept: a national export repeats the same few thousand words, and a dict
+    lookup in `map` is the cheapest way to reach them."""
+
+    def __missing__(self, word: str) -> tuple[str, ...]:
+        found = self[word] = tuple(WORD.findall(plain(word)))
+        return found
+
+
+PLAIN_WORDS = PlainWords()
+
+
+def search_words(text: str) -> set[str]:
+    """The words of a text as search compares them: casefolded, without accents (as name keys are)."""
+    tokens = set(unicodedata.normalize("NFC", text).casefold().split())
+    return set(itertools.chain.from_iterable(map(PLAIN_WORDS.__getitem__, tokens)))
+
+
+# -- reading the store ---------------------------------------------------------------------------------
+
+ROW_PROPERTIES = {
+    TITLE: "title",
+    f"{CSG}organiser": "structure",
+    f"{CSG}budgetTotal": "amount",
+    f"{CSG}sourceFile": "source_file",
+    f"{CSG}sourceLine": "source_line",
+    **{spec.property: spec.name for spec in FACETS if spec.property},
+}
+TEXTS = [
+    PREFIXES[prefix] + local for prefix, local in (str(spec.property).split(":") for spec in TEXT_FIELDS)
+]
+
+
+def iris(properties: Iterable[str]) -> str:
+    return " ".join(f"<{iri}>" for iri in properties)
+
+
+ACTIONS_QUERY = f"SELECT ?action WHERE {{ ?action a <{CSG}Action> }}"
+ABOUT_QUERY = (
+    f"SELECT ?action ?property ?value WHERE {{ VALUES ?property {{ {iris(ROW_PROPERTIES)} }} "
+    "?action ?property ?value }"
+)
+TEXTS_QUERY = f"SELECT ?action ?text WHERE {{ VALUES ?property {{ {iris(TEXTS)} }} ?action ?property ?text }}"
+GRANTS_QUERY = (
+    f"SELECT ?action ?type WHERE {{ ?grant <{PREFIXES['schema']}fundedItem> ?action "
+    f"OPTIONAL {{ ?grant <{CSG}funderType> ?type }} }}"
+)
+DEPARTEMENTS_QUERY = f"SELECT ?structure ?departement WHERE {{ ?structure <{CSG}departement> ?departement }}"
+LABELS_QUERY = f"SELECT ?thing ?label WHERE {{ ?thing <{SKOS}prefLabel> ?label }}"
+SCHEMES_QUERY = f"SELECT ?concept ?scheme WHERE {{ ?concept <{SKOS}inScheme> ?scheme }}"
+
+
+class Labels:
+    """prefLabels, French first; the end of the IRI stands in when a hand-made graph has none."""
+
+    def __init__(self, store: ox.Store) -> None:
+        self.french: dict[str, str] = {}
+        self.english: dict[str, str] = {}
+        for row in store.query(LABELS_QUERY):
+            label = row["label"]
+            kept = self.english if label.language == "en" else self.french
+            if label.language in ("fr", "en") or row["thing"].value not in kept:
+                kept[row["thing"].value] = label.value
+
+    def value(self, iri: str) -> Value:
+        local = iri.rstrip("/#").rsplit("/", 1)[-1]
+        french = self.french.get(iri) or self.english.get(iri) or local
+        return Value(local, french, self.english.get(iri, french), iri)
+
+
+class Universe:
+    """Each facet's values by IRI: every member of its schemes and every French département, used or not,
+    plus what the actions name outside them (a concept of no scheme in a hand-made graph)."""
+
+    def __init__(self, store: ox.Store, labels: Labels) -> None:
+        self.labels = labels
+        members: defaultdict[str, set[str]] = defaultdict(set)
+        for row in store.query(SCHEMES_QUERY):
+            members[row["scheme"].value].add(row["concept"].value)
+        self.by_iri: dict[str, dict[str, Value]] = {spec.name: {} for spec in FACETS}
+        self.keys: dict[str, set[str]] = {spec.name: set() for spec in FACETS}
+        for spec in FACETS:
+            for concept in sorted(
+                itertools.chain.from_iterable(members[scheme_iri(s)] for s in spec.schemes)
+            ):
+                self.value(spec.name, concept)
+        self.by_iri["departement"] = {
+            f"{DEPARTEMENT}{place.code}": Value(
+                place.code,
+                labels.french.get(f"{DEPARTEMENT}{place.code}", place.name),
+                place.name,
+                f"{DEPARTEMENT}{place.code}",
+            )
+            for place in all_departements()
+        }
+        self.years: dict[str, Value] = {}
+
+    def value(self, facet: str, iri: str) -> Value:
+        """The value of an IRI; a local name that another IRI of the facet already keys (`partner/x` and
+        `fundercat/x`) gets its folder in the key, so that a URL never names both."""
+        found = self.by_iri[facet].get(iri)
+        if found is None:
+            found = self.labels.value(iri)
+            if found.key in self.keys[facet]:
+                found = Value(iri.removeprefix(BASE).replace("/", "-"), found.label, found.label_en, iri)
+            self.keys[facet].add(found.key)
+            self.by_iri[facet][iri] = found
+        return found
+
+    def year(self, year: str) -> Value:
+        return self.years.setdefault(year, Value(year, year, year))
+
+    def values(self) -> dict[str, list[Value]]:
+        """Concepts in label order, départements in INSEE order, years in order."""
+        found = {
+            name: sorted(values.values(), key=lambda value: (plain(value.label), value.key))
+            for name, values in self.by_iri.items()
+        }
+        found["funder"].append(UNNAMED_FUNDER)
+        found["departement"] = list(self.by_iri["departement"].values())
+        found["year"] = sorted(self.years.values())
+        return found
+
+
+def read_index(store: ox.Store) -> ActionIndex:
+    """Every action of the graph, from a few bulk queries joined here (nested OPTIONALs take seconds)."""
+    universe = Universe(store, Labels(store))
+    about: defaultdict[str, defaultdict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for row in store.query(ABOUT_QUERY):
+        about[row["action"].value][ROW_PROPERTIES[row["property"].value]].add(row["value"].value)
+    texts: defaultdict[str, list[str]] = defaultdict(list)
+    for row in store.query(TEXTS_QUERY):
+        texts[row["action"].value].append(row["text"].value)
+    funders: defaultdict[str, set[str | None]] = defaultdict(set)
+    for row in store.query(GRANTS_QUERY):
+        funders[row["action"].value].add(row["type"].value if row["type"] is not None else None)
+    departement_of = {
+        row["structure"].value: row["departement"].value for row in store.query(DEPARTEMENTS_QUERY)
+    }
+    found = []
+    for row in store.query(ACTIONS_QUERY):
+        iri = row["action"].value
+        values = about[iri]
+        structure_iri = min(values["structure"], default=None)
+        structure = universe.labels.value(structure_iri) if structure_iri else None
+        departement = departement_of.get(structure_iri) if structure_iri else None
+        named: dict[str, set[Value]] = {
+            "departement": {universe.value("departement", departement)} if departement else set(),
+            "funder": {universe.value("funder", kind) if kind else UNNAMED_FUNDER for kind in funders[iri]},
+            "year": {universe.year(year) for year in values["year"]},
+        }
+        for spec in FACETS:
+            if spec.name not in named:
+                named[spec.name] = {universe.value(spec.name, concept) for concept in values[spec.name]}
+        title = min(values["title"], default="(action sans titre)")
+        line = min(values["source_line"], default=None)
+        action = ActionRow(
+            iri=iri,
+            title=title,
+            structure=structure,
+            values=tuple(tuple(sorted(named[name])) for name in FACET_NAMES),
+            amount=Decimal(min(values["amount"])) if values["amount"] else None,
+            source_file=min(values["source_file"], default=None),
+            source_line=int(line) if line else None,
+        )
+        words = search_words(" ".join([title, structure.label if structure else "", *texts[iri]]))
+        found.append(((plain(title), iri), action, " ".join(sorted(words))))
+    found.sort(key=lambda item: item[0])
+    rows = [action for _, action, _ in found]
+    return ActionIndex.of_rows(rows, universe.values(), [words for _, _, words in found])
+
+
+# -- saved beside the store ----------------------------------------------------------------------------
+
+
+def actions_index(site: Site) -> ActionIndex:
+    """The site's index, made or read once per process (concurrent first requests wait for one)."""
+    return site.once(CACHE_KEY, lambda: load_index(site.graph, site.store))
+
+
+def load_index(graph: Path, store: ox.Store) -> ActionIndex:
+    """The saved index when it was made from this very graph, else one read from the store (and saved,
+    when the store is the graph's persistent one and its folder can be written)."""
+    digest = graph_digest(graph)
+    saved = graph.parent / INDEX_FILE
+    if digest:
+        with contextlib.suppress(OSError, ValueError, LookupError, TypeError):
+            index = read_saved(saved, digest)
+            if index is not None:
+                return index
+    index = read_index(store)
+    if digest:
+        with contextlib.suppress(OSError):
+            save_index(index, saved, digest)
+    return index
+
+
+def graph_digest(graph: Path) -> str | None:
+    """The sha256 the persistent store was stamped with, when that store is still this graph's."""
+    if fresh_store(graph) is None:
+        return None
+    with contextlib.suppress(OSError, ValueError, LookupError, TypeError):
+        return str(json.loads((graph.parent / STAMP_FILE).read_text(encoding="utf-8"))["sha256"])
+    return None
+
+
+def value_json(value: Value) -> list[str | None]:
+    return [value.key, value.label, value.label_en, value.iri]
+
+
+def save_index(index: ActionIndex, path: Path, digest: str) -> None:
+    """One JSON line of values (with their bitsets in hex) and structures, one line per action naming
+    them by number, then the search words, one line per action: read back with no per-action work."""
+    numbers = {name: facet.order for name, facet in index.facets.items()}
+    structures = sorted({row.structure for row in index.rows if row.structure})
+    structure_numbers = {structure: number for number, structure in enumerate(structures)}
+    header = {
+        "format": FORMAT,
+        "graph_sha256": digest,
+        "actions": len(index.rows),
+        "values": {
+            name: [[*value_json(value), format(facet.bits[value], "x")] for value in facet.values]
+            for name, facet in index.facets.items()
+        },
+        "structures": [value_json(structure) for structure in structures],
+    }
+    with atomic_write(path) as stream:
+        stream.write(line_json(header))
+        for row in index.rows:
+            stream.write(
+                line_json(
+                    [
+                        row.iri,
+                        row.title,
+                        structure_numbers[row.structure] if row.structure else None,
+                        [[numbers[name][value] for value in row.of(name)] for name in FACET_NAMES],
+                        None if row.amount is None else str(row.amount),
+                        row.source_file,
+                        row.source_line,
+                    ]
+                )
+            )
+        stream.write(index.words.encode("utf-8"))
+
+
+def line_json(document: object) -> bytes:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+
+
+def read_saved(path: Path, digest: str) -> ActionIndex | None:
+    with path.open("rb") as stream:
+        header = json.loads(stream.readline())
+        if header["format"] != FORMAT or header["graph_sha256"] != digest:
+            return None
+        lines = [stream.readline() for _ in range(header["actions"])]
+        words = stream.read().decode("utf-8")
+    facets, universe = {}, {}
+    for spec in FACETS:
+        saved = header["values"][spec.name]
+        universe[spec.name] = [Value(*item[:4]) for item in saved]
+        bits = {value: int(item[4], 16) for value, item in zip(universe[spec.name], saved, strict=True)}
+        facets[spec.name] = Facet(spec, universe[spec.name], bits)
+    structures = [Value(*item) for item in header["structures"]]
+    return ActionIndex(SavedRows(lines, universe, structures), facets, words)
+
+
+class SavedRows(Sequence[ActionRow]):
+    """Rows of a saved index, each decoded when first shown (most are never shown by a process)."""
+
+    def __init__(self, lines: list[bytes], universe: dict[str, list[Value]], structures: list[Value]) -> None:
+        self.lines = lines
+        self.universe = [universe[name] for name in FACET_NAMES]
+        self.structures = structures
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    @overload
+    def __getitem__(self, number: int) -> ActionRow: ...
+    @overload
+    def __getitem__(self, number: slice) -> Sequence[ActionRow]: ...
+    def __getitem__(self, number: int | slice) -> ActionRow | Sequence[ActionRow]:
+        if isinstance(number, slice):
+            return [self[one] for one in range(*number.indices(len(self)))]
+        iri, title, structure, numbers, amount, source_file, source_line = json.loads(self.lines[number])
+        return ActionRow(
+            iri,
+            title,
+            None if structure is None else self.structures[structure],
+            tuple(
+                tuple(values[n] for n in found) for values, found in zip(self.universe, numbers, strict=True)
+            ),
+            None if amount is None else Decimal(amount),
+            source_file,
+            source_line,
+        )
+
+    def __iter__(self) -> Iterator[ActionRow]:
+        return (self[number] for number in range(len(self)))
