@@ -89,7 +89,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    for name in ("number", "euros", "date", "count"):
+    for name in ("number", "euros", "date", "count", "plural"):
         templates.filters[name] = language_filter(getattr(formatting, name))
     return templates
 
@@ -323,12 +323,20 @@ def serve(
         timeout_graceful_shutdown=2,
     )
     server = uvicorn.Server(config)
+    threading.Thread(target=warm, args=(site,), daemon=True).start()
     if open_browser:
         threading.Thread(target=open_when_started, args=(server, address), daemon=True).start()
     try:
         server.run(sockets=[listener])
     finally:
         listener.close()
+
+
+def warm(site: Site) -> None:
+    """What the pages need from every action, computed while the first visitor is still on their way."""
+    from csgraph.site import pages
+
+    pages.tally_of(site)
 
 
 def open_when_started(server: uvicorn.Server, address: str) -> None:

@@ -73,8 +73,13 @@ def date(value: object, lang: str = "fr") -> str:
     return f"{day.day} {FRENCH_MONTHS[day.month - 1]} {day.year}"
 
 
-def count(value: object, lang: str, word: str) -> str:
-    """`1 action`, `2 actions`, `0 action` in French (plural from two on), `0 actions` in English."""
+def plural(value: object, lang: str, word: str) -> str:
+    """`word` with an `s` when `value` calls for one: from two on in French, other than one in English."""
     amount = decimal_of(value) or Decimal(0)
-    plural = abs(amount) >= 2 if lang == "fr" else amount != 1
-    return f"{number(value, lang)} {word}{'s' if plural else ''}"
+    many = abs(amount) >= 2 if lang == "fr" else amount != 1
+    return f"{word}s" if many else word
+
+
+def count(value: object, lang: str, word: str) -> str:
+    """`1 action`, `2 actions`; `0 action` in French, `0 actions` in English."""
+    return f"{number(value, lang)} {plural(value, lang, word)}"
