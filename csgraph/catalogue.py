@@ -3,6 +3,7 @@
 The header is the file's leading `#` lines; these keys are read, other comments are left alone:
 
     # title: Actions per keyword
+    # title-fr: Actions par mot clé
     # description-fr: Nombre d'actions par mot clé.
     # description-en: Number of actions per keyword.
     # param: departement (optional) — département name or INSEE code
@@ -33,7 +34,7 @@ from csgraph.resources import project_file
 from csgraph.vocabulary import Vocabulary
 
 HEADER_LINE = re.compile(
-    r"#\s*(?P<key>title|description-fr|description-en|param|columns)\s*:\s*(?P<value>.*)"
+    r"#\s*(?P<key>title|title-fr|description-fr|description-en|param|columns)\s*:\s*(?P<value>.*)"
 )
 
 PARAMETER = re.compile(
@@ -75,6 +76,7 @@ class StoredQuery:
     text: str
     source: str
     title: str
+    title_fr: str = ""  # the English title stands in when there is none
     description_fr: str = ""
     description_en: str = ""
     parameters: tuple[Parameter, ...] = ()
@@ -109,6 +111,7 @@ def parse_query(text: str, name: str, source: str) -> StoredQuery:
         text=text,
         source=source,
         title=fields.get("title", name),
+        title_fr=fields.get("title-fr", fields.get("title", name)),
         description_fr=fields.get("description-fr", ""),
         description_en=fields.get("description-en", ""),
         parameters=tuple(parameters),

@@ -687,6 +687,7 @@ def test_every_query_has_a_header_and_a_test(engines: tuple) -> None:
     store, _ = engines
     for query in bundled:
         assert query.title != query.name and query.description_fr and query.description_en, query.name
+        assert query.title_fr not in ("", query.title, query.name), query.name
         values = parameter_values(query, EXPECTED[query.name][0])
         assert select_oxigraph(store, query, values).variables == query.columns, query.name
 
