@@ -691,8 +691,7 @@ def test_only_the_remote_module_talks_to_the_network() -> None:
 
 
 def test_only_the_site_opens_a_socket_and_only_to_listen() -> None:
-    """`csgraph serve` binds its listening socket, its worker pool talks over a socket pair; nothing connects."""
-    sources = package_sources()
+    """`csgraph serve` binds a listening socket, its query pool talks over a socket pair; nothing connects."""
     opening = [
         path.relative_to(ROOT).as_posix() for path in sources if SOCKET.search(path.read_text("utf-8"))
     ]
