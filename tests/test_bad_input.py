@@ -693,7 +693,9 @@ def test_only_the_remote_module_talks_to_the_network() -> None:
 def test_only_the_site_opens_a_socket_and_only_to_listen() -> None:
     """`csgraph serve` binds a listening socket, its query pool talks over a socket pair; nothing connects."""
     opening = [
-        path.relative_to(ROOT).as_posix() for path in sources if SOCKET.search(path.read_text("utf-8"))
+        path.relative_to(ROOT).as_posix()
+        for path in package_sources()
+        if SOCKET.search(path.read_text("utf-8"))
     ]
     assert opening == ["csgraph/site/app.py", "csgraph/site/workers.py"]
     for module in opening:
