@@ -337,11 +337,9 @@ def search_words(text: str) -> set[str]:
 
 ROW_PROPERTIES = {
     TITLE: "title",
-    f"{CSG}organiser": "structure",
     f"{CSG}budgetTotal": "amount",
     f"{CSG}sourceFile": "source_file",
     f"{CSG}sourceLine": "source_line",
-    **{spec.property: spec.name for spec in FACETS if spec.property},
 }
 TEXTS = [
     PREFIXES[prefix] + local for prefix, local in (str(spec.property).split(":") for spec in TEXT_FIELDS)
@@ -357,11 +355,18 @@ ABOUT_QUERY = (
     f"SELECT ?action ?property ?value WHERE {{ VALUES ?property {{ {iris(ROW_PROPERTIES)} }} "
     "?action ?property ?value }"
 )
-TEXTS_QUERY = f"SELECT ?action ?text WHERE {{ VALUES ?property {{ {iris(TEXTS)} }} ?action ?property ?text }}"
-GRANTS_QUERY = (
-    f"SELECT ?action ?type WHERE {{ ?grant <{PREFIXES['schema']}fundedItem> ?action "
-    f"OPTIONAL {{ ?grant <{CSG}funderType> ?type }} }}"
+TEXTS_QUERY = (
+    'SELECT ?action (GROUP_CONCAT(?text; separator="\\n") AS ?texts) '
+    f"WHERE {{ VALUES ?property {{ {iris(TEXTS)} }} ?action ?property ?text }} GROUP BY ?action"
 )
+NAMED_PATTERNS = {
+    **{spec.name: f"?action <{spec.property}> ?value" for spec in FACETS if spec.property},
+    "structure": f"?action <{CSG}organiser> ?value",
+    "funder": f"?grant <{PREFIXES['schema']}fundedItem> ?action "
+    f"OPTIONAL {{ ?grant <{CSG}funderType> ?value }}",
+}
+"""What each action names, as patterns binding ?action and ?value; an unbound funder type is money
+from a funder of no stated type."""
 DEPARTEMENTS_QUERY = f"SELECT ?structure ?departement WHERE {{ ?structure <{CSG}departement> ?departement }}"
 LABELS_QUERY = f"SELECT ?thing ?label WHERE {{ ?thing <{SKOS}prefLabel> ?label }}"
 SCHEMES_QUERY = f"SELECT ?concept ?scheme WHERE {{ ?concept <{SKOS}inScheme> ?scheme }}"
@@ -445,46 +450,61 @@ def read_index(store: ox.Store) -> ActionIndex:
     about: defaultdict[str, defaultdict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for row in store.query(ABOUT_QUERY):
         about[row["action"].value][ROW_PROPERTIES[row["property"].value]].add(row["value"].value)
-    texts: defaultdict[str, list[str]] = defaultdict(list)
-    for row in store.query(TEXTS_QUERY):
-        texts[row["action"].value].append(row["text"].value)
-    funders: defaultdict[str, set[str | None]] = defaultdict(set)
-    for row in store.query(GRANTS_QUERY):
-        funders[row["action"].value].add(row["type"].value if row["type"] is not None else None)
+    named: defaultdict[str, defaultdict[str, set[str | None]]] = defaultdict(lambda: defaultdict(set))
+    for kind, pattern in NAMED_PATTERNS.items():
+        for value, actions in grouped(store, pattern):
+            for action in actions:
+                named[action][kind].add(value)
+    texts = {row["action"].value: row["texts"].value for row in store.query(TEXTS_QUERY)}
     departement_of = {
         row["structure"].value: row["departement"].value for row in store.query(DEPARTEMENTS_QUERY)
     }
     found = []
     for row in store.query(ACTIONS_QUERY):
         iri = row["action"].value
-        values = about[iri]
-        structure_iri = min(values["structure"], default=None)
+        values, names = about[iri], named[iri]
+        structure_iri = min(filter(None, names["structure"]), default=None)
         structure = universe.labels.value(structure_iri) if structure_iri else None
         departement = departement_of.get(structure_iri) if structure_iri else None
-        named: dict[str, set[Value]] = {
+        facet_values: dict[str, set[Value]] = {
             "departement": {universe.value("departement", departement)} if departement else set(),
-            "funder": {universe.value("funder", kind) if kind else UNNAMED_FUNDER for kind in funders[iri]},
-            "year": {universe.year(year) for year in values["year"]},
+            "funder": {
+                universe.value("funder", kind) if kind else UNNAMED_FUNDER for kind in names["funder"]
+            },
+            "year": {universe.year(year) for year in names["year"] if year},
         }
         for spec in FACETS:
-            if spec.name not in named:
-                named[spec.name] = {universe.value(spec.name, concept) for concept in values[spec.name]}
+            if spec.name not in facet_values:
+                facet_values[spec.name] = {
+                    universe.value(spec.name, concept) for concept in names[spec.name] if concept
+                }
         title = min(values["title"], default="(action sans titre)")
         line = min(values["source_line"], default=None)
         action = ActionRow(
             iri=iri,
             title=title,
             structure=structure,
-            values=tuple(tuple(sorted(named[name])) for name in FACET_NAMES),
+            values=tuple(tuple(sorted(facet_values[name])) for name in FACET_NAMES),
             amount=Decimal(min(values["amount"])) if values["amount"] else None,
             source_file=min(values["source_file"], default=None),
             source_line=int(line) if line else None,
         )
-        words = search_words(" ".join([title, structure.label if structure else "", *texts[iri]]))
+        words = search_words(" ".join([title, structure.label if structure else "", texts.get(iri, "")]))
         found.append(((plain(title), iri), action, " ".join(sorted(words))))
     found.sort(key=lambda item: item[0])
     rows = [action for _, action, _ in found]
     return ActionIndex.of_rows(rows, universe.values(), [words for _, _, words in found])
+
+
+def grouped(store: ox.Store, pattern: str) -> Iterator[tuple[str | None, list[str]]]:
+    """(value, its actions) for a pattern binding ?action and ?value: one row per value, the action IRIs
+    joined by Oxigraph (IRIs hold no space). Python reading one row per action was the slow part."""
+    query = (
+        'SELECT ?value (GROUP_CONCAT(DISTINCT STR(?action); separator=" ") AS ?actions) '
+        f"WHERE {{ {pattern} }} GROUP BY ?value"
+    )
+    for row in store.query(query):
+        yield (None if row["value"] is None else row["value"].value), row["actions"].value.split(" ")
 
 
 # -- saved beside the store ----------------------------------------------------------------------------
