@@ -431,6 +431,12 @@ def properties(store: ox.Store, iri: str) -> Properties | None:
     return Properties(iri, dict(values), types)
 
 
+def typed(store: ox.Store, iri: str, kind: str) -> Properties | None:
+    """The node's properties when it is of the class `csg:KIND`."""
+    node = properties(store, iri)
+    return node if node is not None and CSG + kind in node.types else None
+
+
 @dataclass(frozen=True)
 class Grant:
     iri: str
@@ -502,8 +508,8 @@ def grant_of(row: Row, action: Ref | None = None) -> Grant:
 
 
 def action(store: ox.Store, iri: str) -> Action | None:
-    node = properties(store, iri)
-    if node is None or CSG + "Action" not in node.types:
+    node = typed(store, iri, "Action")
+    if node is None:
         return None
     node_term = ox.NamedNode(iri)
     rows = select(
@@ -646,7 +652,8 @@ class Structure:
     node: Properties
     label: str
     departement: Ref | None
-    actions: list[ActionLine]
+    action_count: int
+    actions: Listing
     partner_types: list[Counted]
     keywords: list[Counted]
     publics: list[Counted]
@@ -658,17 +665,11 @@ class Structure:
 
 
 def structure(store: ox.Store, iri: str) -> Structure | None:
-    node = properties(store, iri)
-    if node is None or CSG + "Structure" not in node.types:
+    node = typed(store, iri, "Structure")
+    if node is None:
         return None
     term = ox.NamedNode(iri)
-    actions = action_lines(
-        select(
-            store,
-            f"SELECT {ACTION_COLUMNS} WHERE {{ ?a csg:organiser $node . {ACTION_LINE} }}",
-            node=term,
-        )
-    )
+    actions = listing(store, "?a csg:organiser $node", node=term)
     linked = select(
         store,
         """SELECT ?p ?c (COUNT(DISTINCT ?a) AS ?n) WHERE {
@@ -698,6 +699,7 @@ def structure(store: ox.Store, iri: str) -> Structure | None:
         node,
         node.first(SKOS + "prefLabel") or local_name(iri),
         departements[0] if departements else None,
+        count_of(store, f"?a csg:organiser {term}"),
         actions,
         counted("partnerType"),
         counted("keyword"),
@@ -823,8 +825,8 @@ class FunderPage:
 
 
 def funder(store: ox.Store, iri: str) -> FunderPage | None:
-    node = properties(store, iri)
-    if node is None or CSG + "Funder" not in node.types:
+    node = typed(store, iri, "Funder")
+    if node is None:
         return None
     term = ox.NamedNode(iri)
     totals = select(

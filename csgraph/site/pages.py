@@ -7,6 +7,8 @@ from `csgraph.site.describe`; what needs every action once (`Tally`) is kept in 
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from functools import partial
 
@@ -19,6 +21,7 @@ from csgraph.site import describe
 from csgraph.site.app import NotFound, Site, error_page, render, site_of
 from csgraph.site.describe import CSG, Tally
 from csgraph.site.i18n import lang_of, tr
+from csgraph.site.index import FACETS
 from csgraph.site.links import SEGMENT, iri_of
 from csgraph.vocabulary import SCHEME_PREFIXES, scheme_iri
 
@@ -37,8 +40,13 @@ ACCEPTED = {
 }
 FORMATS = ("html", *MEDIA_TYPES)
 TOP_KEYWORDS = 15
+KEPT_BYTES = 64 << 20
 SCHEMES_SHOWN = ("keyword", "public", "partner")  # the lists a département page counts, most first
 MISSING_SCHEMES = ("keyword", "public")  # the published lists a département page checks for gaps
+# The parameter of the actions list that narrows it to the concepts reached by a link property.
+FILTERS = {spec.property: spec.name for spec in FACETS if spec.property} | {
+    describe.FUNDER_TYPE: next(spec.name for spec in FACETS if "funder-category" in spec.schemes)
+}
 
 
 def tally_of(site: Site) -> Tally:
@@ -85,6 +93,60 @@ def page_context(request: Request, site: Site) -> dict[str, object]:
 def format_links(request: Request) -> list[tuple[str, str]]:
     path = request.url.path
     return [("Turtle", f"{path}?format=ttl"), ("JSON-LD", f"{path}?format=jsonld")]
+
+
+class KeptPages:
+    """Pages already answered, kept up to KEPT_BYTES (least recently asked dropped first).
+
+    The graph does not change while it is served, so a page is the same for the same path, query and
+    format; what is asked often (the home page, big départements and keywords) is then answered at once.
+    """
+
+    def __init__(self, limit: int = KEPT_BYTES) -> None:
+        self.pages: OrderedDict[tuple[str, ...], tuple[bytes, str]] = OrderedDict()
+        self.size = 0
+        self.limit = limit
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[str, ...]) -> Response | None:
+        with self.lock:
+            kept = self.pages.get(key)
+            if kept is None:
+                return None
+            self.pages.move_to_end(key)
+        body, media_type = kept
+        return Response(body, media_type=media_type, headers={"Vary": "Accept"})
+
+    def put(self, key: tuple[str, ...], response: Response) -> None:
+        if response.status_code != 200:
+            return
+        body = bytes(response.body)
+        with self.lock:
+            if key not in self.pages:
+                self.pages[key] = (body, response.headers["content-type"])
+                self.size += len(body)
+            while self.size > self.limit and self.pages:
+                _, (dropped, _) = self.pages.popitem(last=False)
+                self.size -= len(dropped)
+
+
+def kept_pages(site: Site) -> KeptPages:
+    return site.once("pages:kept", KeptPages)
+
+
+def kept(answer: Callable[[Request], Response]) -> Callable[[Request], Response]:
+    """Answer a page from KeptPages when it was answered before; keep it otherwise."""
+
+    def answer_or_kept(request: Request) -> Response:
+        pages = kept_pages(site_of(request))
+        key = (request.url.path, request.url.query, requested_format(request) or "")
+        response = pages.get(key)
+        if response is None:
+            response = answer(request)
+            pages.put(key, response)
+        return response
+
+    return answer_or_kept
 
 
 def home(request: Request) -> Response:
@@ -190,7 +252,7 @@ def concept_page(request: Request, site: Site, iri: str) -> Response | None:
             "presence": tally.presence(link, iri),
             "listing": found.listings[link],
             "structures": concept_structures(site, link, iri),
-            "filter": filter_name(link),
+            "filter": FILTERS.get(link),
         }
         for link in found.links
     ]
@@ -201,20 +263,6 @@ def concept_page(request: Request, site: Site, iri: str) -> Response | None:
 
 def scheme_of(tally: Tally, key: str) -> describe.Ref | None:
     return tally.schemes.get(scheme_iri(key))
-
-
-def filter_name(link: str) -> str | None:
-    """The parameter of the actions list that narrows it to a concept reached by this link."""
-    names = {
-        "keyword": "keyword",
-        "public": "public",
-        "partnerType": "partner",
-        "territoryScale": "territory",
-        "dimension": "dimension",
-        "status": "status",
-        "funderType": "funder",
-    }
-    return names.get(describe.local_name(link))
 
 
 def departement_page(request: Request, site: Site, iri: str) -> Response | None:
@@ -279,6 +327,6 @@ PAGES: dict[str, Page] = {
 KINDS = (*PAGES, *SCHEME_PREFIXES)
 
 routes: list[BaseRoute] = [
-    Route("/", home, name="home"),
-    *(Route(f"/{kind}/{{name}}", partial(thing, kind), name=f"thing-{kind}") for kind in KINDS),
+    Route("/", kept(home), name="home"),
+    *(Route(f"/{kind}/{{name}}", kept(partial(thing, kind)), name=f"thing-{kind}") for kind in KINDS),
 ]
