@@ -284,12 +284,17 @@ def facet_lists(index: ActionIndex, filters: Filters, lang: str) -> list[tuple[F
         chosen = filters.chosen.get(name, ())
         toggle = toggle_links(filters, lang, name)
         choices = [
-            Choice(value, value.shown(lang), formatting.number(count, lang), toggle(value), value in chosen)
+            Choice(value, value.shown(lang), counted_text(count, lang), toggle(value), value in chosen)
             for value, count in counted
         ]
         if choices:
             found.append((spec_of(name), choices))
     return found
+
+
+def counted_text(count: int, lang: str) -> str:
+    """Most counts have no thousands to group: written as they are, they skip a Decimal each."""
+    return str(count) if count < 1000 else formatting.number(count, lang)
 
 
 def toggle_links(filters: Filters, lang: str, facet: str) -> Callable[[Value], str]:

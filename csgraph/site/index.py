@@ -5,10 +5,10 @@ the i-th action in list order), so a page with filters costs a few hundred ANDs 
 whatever the size of the graph. Search looks for each word of the query in one string holding every
 action's distinct words.
 
-Reading the actions out of Oxigraph costs about 10 µs per row (decoding the terms), and finding their
-words as much again: about 7 s at 10k actions. So the index is saved beside the store
-(`actions-index.json`, stamped with the sha256 that the store's own stamp carries) and read back from there
-by every later process; its rows are decoded only when a page or a download shows them.
+Reading the actions out of Oxigraph and finding their words takes about 6 s at 10k actions (a minute at
+100k), so the index is saved beside the store (`actions-index.json`, 21 MB at 10k, stamped with the sha256
+that the store's own stamp carries) and read back from there by every later process in 0.13 s; its rows are
+decoded only when a page or a download shows them.
 """
 
 from __future__ import annotations
@@ -220,6 +220,15 @@ class ActionIndex:
             self.starts.append(at + 1)
             at = words.find("\n", at + 1)
         self.search = lru_cache(maxsize=64)(self._search)
+        # Each facet's bitsets again as one row of 64-bit blocks per value: a page counts all the values of
+        # a facet with one numpy AND and popcount, 1.5 ms less per page at 100k actions than int by int.
+        self.blocks = (len(rows) + 63) // 64
+        self.matrices = {
+            name: np.array(
+                [self.as_blocks(facet.bits[value]) for value in facet.values], dtype="<u8"
+            ).reshape(len(facet.values), self.blocks)
+            for name, facet in self.facets.items()
+        }
 
     @classmethod
     def of_rows(
@@ -272,11 +281,15 @@ class ActionIndex:
         for name, facet in self.facets.items():
             others = self.select(filters, leaving_out=name)
             chosen = filters.chosen.get(name, ())
-            pairs = [(value, (others & bits).bit_count()) for value, bits in facet.bits.items()]
+            tallies = np.bitwise_count(self.matrices[name] & self.as_blocks(others)).sum(axis=1)
+            pairs = list(zip(facet.values, tallies.tolist(), strict=True))
             pairs += [(value, 0) for value in chosen if value not in facet.bits]
             kept = [(value, count) for value, count in pairs if count or value in chosen]
             found[name] = sorted(kept, key=lambda pair: (-pair[1], facet.order.get(pair[0], -1)))
         return found
+
+    def as_blocks(self, bits: int) -> np.ndarray:
+        return np.frombuffer(bits.to_bytes(8 * self.blocks, "little"), dtype="<u8")
 
     def positions(self, bits: int) -> np.ndarray:
         """The list positions of the actions in a bitset, in order."""
