@@ -26,6 +26,7 @@ from csgraph.model import Fiche
 from csgraph.site import describe
 from csgraph.site.app import Site, create_app
 from csgraph.site.formatting import euros
+from csgraph.site.tally import Tally
 from csgraph.store import open_graph
 from csgraph.vocabulary import BASE, Vocabulary
 
@@ -88,7 +89,7 @@ def test_home_counts_are_those_of_the_fiches(site_client: TestClient, sample_fic
 
 
 def test_page_numbers_are_the_library_answers(site_client: TestClient, sample_graph: Path) -> None:
-    tally = describe.Tally.scan(open_graph(sample_graph))
+    tally = Tally.scan(open_graph(sample_graph))
     assert figures(site_client.get("/").text)[0] == counted(tally.actions, "action")
     (departement,) = tally.departements
     page = site_client.get(path(departement.ref.iri)).text
@@ -329,7 +330,7 @@ def test_hostile_fiche_text_stays_text(tmp_path: Path) -> None:
     built = build([tmp_path / "fiches"], tmp_path / "out")
     site = Site(built.graph, open_graph(built.graph), hosts=("testserver",))
     client = TestClient(create_app(site))
-    tally = describe.Tally.scan(site.store)
+    tally = Tally.scan(site.store)
     (structure,) = describe.names(site.store, "structure")
     (action,) = describe.names(site.store, "action")
     pages = [client.get(address).text for address in ("/", path(action.iri), path(structure.iri))]

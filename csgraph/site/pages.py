@@ -17,12 +17,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from csgraph.catalogue import bundled_queries
-from csgraph.site import describe
+from csgraph.site import describe, things
 from csgraph.site.app import NotFound, Site, error_page, render, site_of
-from csgraph.site.describe import CSG, Tally
+from csgraph.site.describe import CSG
 from csgraph.site.i18n import lang_of, tr
 from csgraph.site.index import FACETS
 from csgraph.site.links import SEGMENT, iri_of
+from csgraph.site.tally import Tally
 from csgraph.vocabulary import SCHEME_PREFIXES, scheme_iri
 
 MEDIA_TYPES = {
@@ -207,7 +208,7 @@ def unknown(request: Request, site: Site, kind: str, name: str) -> NotFound:
 
 
 def action_page(request: Request, site: Site, iri: str) -> Response | None:
-    found = describe.action(site.store, iri)
+    found = things.action(site.store, iri)
     if found is None:
         return None
     node = found.node
@@ -227,22 +228,22 @@ def action_page(request: Request, site: Site, iri: str) -> Response | None:
 
 
 def structure_page(request: Request, site: Site, iri: str) -> Response | None:
-    found = describe.structure(site.store, iri)
+    found = things.structure(site.store, iri)
     if found is None:
         return None
-    context = {**page_context(request, site), "structure": found, "network": describe.network(found)}
+    context = {**page_context(request, site), "structure": found, "network": things.network(found)}
     return render(request, "site/structure.html", context)
 
 
 def concept_structures(site: Site, link: str, iri: str) -> tuple[list[describe.Counted], int]:
     """Kept once computed: its cost grows with the concept's actions (thousands for a national keyword)."""
     key = f"pages:concept-structures:{link}:{iri}"
-    return site.once(key, lambda: describe.concept_structures(site.store, link, iri))
+    return site.once(key, lambda: things.concept_structures(site.store, link, iri))
 
 
 def concept_page(request: Request, site: Site, iri: str) -> Response | None:
     tally = tally_of(site)
-    found = describe.concept(site.store, tally, iri)
+    found = things.concept(site.store, tally, iri)
     if found is None:
         return None
     sections = [
@@ -267,7 +268,7 @@ def scheme_of(tally: Tally, key: str) -> describe.Ref | None:
 
 def departement_page(request: Request, site: Site, iri: str) -> Response | None:
     tally = tally_of(site)
-    found = describe.departement(site.store, tally, iri)
+    found = things.departement(site.store, tally, iri)
     if found is None:
         return None
     links = {"keyword": CSG + "keyword", "public": CSG + "public", "partner": CSG + "partnerType"}
@@ -286,7 +287,7 @@ def departement_page(request: Request, site: Site, iri: str) -> Response | None:
 
 
 def funder_page(request: Request, site: Site, iri: str) -> Response | None:
-    found = describe.funder(site.store, iri)
+    found = things.funder(site.store, iri)
     if found is None:
         return None
     return render(request, "site/funder.html", {**page_context(request, site), "page": found})
