@@ -406,3 +406,48 @@ def serve(
             )
         except KeyboardInterrupt:
             err.print("site arrêté")
+
+
+@app.command("map")
+def france_map(
+    out_file: Annotated[Path, typer.Option("--out", help="Where to write the map: FILE.svg or FILE.png.")],
+    graph: Annotated[Path, typer.Option("--graph", help="The built graph to map.")] = DEFAULT_GRAPH,
+    measure: Annotated[
+        Literal["actions", "structures", "euros"],
+        typer.Option("--measure", help="What shades each département: actions, structures or euros stated."),
+    ] = "actions",
+    keyword: Annotated[str | None, typer.Option("--keyword", help="Only actions with this keyword.")] = None,
+    public: Annotated[str | None, typer.Option("--public", help="Only actions for this public.")] = None,
+    partner: Annotated[str | None, typer.Option("--partner", help="Only actions with this partner.")] = None,
+) -> None:
+    """Draw a map of France by département (overseas in insets), shaded by actions, structures or euros."""
+    from csgraph.graph_actions import Narrowing
+    from csgraph.maps import draw_map
+
+    with reported():
+        drawn = draw_map(graph, out_file, measure, Narrowing(keyword=keyword, public=public, partner=partner))
+        out.print(shown(f"{drawn.subtitle('en')}; {len(drawn.gaps())} without any"), soft_wrap=True)
+        out.print(f"wrote {shown(out_file)}")
+
+
+@app.command()
+def chart(
+    name: Annotated[str, typer.Argument(help="A question listed by `csgraph queries`, or a .rq file.")],
+    out_file: Annotated[Path, typer.Option("--out", help="Where to write the chart: FILE.svg or FILE.png.")],
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="A parameter as NAME=VALUE; repeat for more.")
+    ] = None,
+    graph: Annotated[Path, typer.Option("--graph", help="The built graph to ask.")] = DEFAULT_GRAPH,
+    value: Annotated[
+        str | None,
+        typer.Option("--value", help="The numeric column drawn as bars (default: the first numeric one)."),
+    ] = None,
+) -> None:
+    """Draw a question's answer as a horizontal bar chart (largest first, numbers in French)."""
+    from csgraph.catalogue import parse_assignments
+    from csgraph.charts import draw_chart
+
+    with reported():
+        drawn = draw_chart(name, parse_assignments(param or []), graph, out_file, value)
+        out.print(shown(f"{drawn.title}: {len(drawn.bars)} bar(s) of {drawn.column}"), soft_wrap=True)
+        out.print(f"wrote {shown(out_file)}")

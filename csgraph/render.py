@@ -1,4 +1,5 @@
-"""Networks as files: a self-contained HTML page (vis-network inlined), GraphML or GEXF for Gephi.
+"""Networks as files: a self-contained HTML page (vis-network inlined), GraphML or GEXF for Gephi, and
+still pictures (SVG, PNG) for reports.
 
 The page carries its JavaScript inline, so it opens offline (a USB key, an intranet) with no `lib/` folder and
 no CDN; a Content-Security-Policy lets only those exact scripts run and forbids every fetch. We own the
@@ -7,7 +8,8 @@ inserts its heading raw. Here fiche text reaches the page only as autoescaped HT
 `&` escaped inside a non-executable script block, and as tooltips built with textContent.
 
 Positions come from a seeded networkx layout, so the page draws at once and the same graph gives the same
-bytes; vis-network's physics only nudges small views apart, then stops.
+bytes; vis-network's physics only nudges small views apart, then stops. The still pictures draw that same
+layout, with the labels of the biggest nodes wherever the others would overlap them.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import hashlib
 import io
 import json
 import math
+import xml.etree.ElementTree as ET
+from collections import defaultdict
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -27,10 +31,12 @@ import numpy as np
 from markupsafe import Markup
 from networkx.readwrite.gexf import GEXFWriter
 
+from csgraph import svg
 from csgraph.errors import InputError
 from csgraph.graph_actions import Narrowing
 from csgraph.networks import KIND_NAMES, SEED, View, count_of, plural, unlinked, view
 from csgraph.store import open_graph
+from csgraph.svg import coordinate, document, element, serialised, shortened, text_width, wrapped
 from csgraph.writing import write_bytes
 
 SPACING = 90
@@ -44,6 +50,16 @@ PHYSICS_UP_TO = 300
 
 LAYOUT_BLOCK = 256
 """Rows of the node-to-node distance matrix computed at once: memory stays near 256 × nodes × 2 floats."""
+
+LABEL_CELL = 256
+"""Side of the squares the label placer files boxes under, in layout units."""
+
+SVG_MARGIN = 30.0
+SVG_TITLE = 34.0
+SVG_TEXT = 20.0
+SVG_LINE = 30.0
+SVG_LEGEND = 560.0
+"""Sizes of the still picture's header and legend, in layout units (labels are FONT_SIZE)."""
 
 TOOLTIP_ACTIONS = 12
 """Actions listed in one tooltip; a hub (the Caf) can stand behind hundreds."""
@@ -80,7 +96,8 @@ def draw(graph_path: Path, name: str, out: Path, narrowing: Narrowing | None = N
     """Project the view `name` from a built graph and write it to `out`, in the format its suffix names."""
     writer = WRITERS.get(out.suffix.lower())
     if writer is None:
-        raise InputError(f"cannot write {out.name}: the output must end in .html, .graphml or .gexf")
+        suffixes = ", ".join(sorted(WRITERS))
+        raise InputError(f"cannot write {out.name}: the output must end in one of {suffixes}")
     projected = view(open_graph(graph_path), name, narrowing)
     write_bytes(out, writer(projected))
     return projected
@@ -225,6 +242,15 @@ def ordered_edges(graph: nx.Graph) -> list[tuple[str, str]]:
     return sorted((min(one, other), max(one, other)) for one, other in graph.edges)
 
 
+def edge_widths(graph: nx.Graph) -> dict[tuple[str, str], float]:
+    """Link widths in IRI order: 1.5 for the lightest, 11.5 for the heaviest."""
+    heaviest = max((weight for _, _, weight in graph.edges(data="weight")), default=0)
+    return {
+        (one, other): round(1.5 + 10 * graph.edges[one, other]["weight"] / heaviest, 1)
+        for one, other in ordered_edges(graph)
+    }
+
+
 def page_data(projected: View) -> dict[str, object]:
     """What the page script draws: nodes and links in IRI order, numbered, with positions and tooltips."""
     graph = projected.graph
@@ -247,16 +273,14 @@ def page_data(projected: View) -> dict[str, object]:
                 "tip": node_tip(projected, data),
             }
         )
-    heaviest = max((weight for _, _, weight in graph.edges(data="weight")), default=0)
     edges = []
-    for one, other in ordered_edges(graph):
-        data = graph.edges[one, other]
+    for (one, other), width in edge_widths(graph).items():
         edges.append(
             {
                 "from": number[one],
                 "to": number[other],
-                "width": round(1.5 + 10 * data["weight"] / heaviest, 1),
-                "tip": edge_tip(projected, one, other, data),
+                "width": width,
+                "tip": edge_tip(projected, one, other, graph.edges[one, other]),
             }
         )
     return {
@@ -443,4 +467,185 @@ def gexf_bytes(projected: View) -> bytes:
     return stream.getvalue()
 
 
-WRITERS = {".html": html_bytes, ".htm": html_bytes, ".graphml": graphml_bytes, ".gexf": gexf_bytes}
+@dataclass(frozen=True)
+class Box:
+    """Where a label's text lies, in layout units."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+    def overlaps(self, other: Box) -> bool:
+        return (
+            self.left < other.right
+            and other.left < self.right
+            and self.top < other.bottom
+            and other.top < self.bottom
+        )
+
+    def cells(self) -> list[tuple[int, int]]:
+        """The squares of LABEL_CELL units the box touches: a label is only compared with its neighbours."""
+        columns = range(math.floor(self.left / LABEL_CELL), math.floor(self.right / LABEL_CELL) + 1)
+        rows = range(math.floor(self.top / LABEL_CELL), math.floor(self.bottom / LABEL_CELL) + 1)
+        return [(column, row) for column in columns for row in rows]
+
+
+def label_box(label: str, position: tuple[float, float], size: float) -> Box:
+    """Under the node, centred, as vis-network writes it on the page."""
+    x, y = position
+    half = text_width(label, FONT_SIZE) / 2
+    return Box(x - half, y + size + 2, x + half, y + size + 2 + 1.25 * FONT_SIZE)
+
+
+def placed_labels(projected: View, positions: dict, sizes: dict[str, float]) -> dict[str, Box]:
+    """Labels that fit, heaviest node first; one that would overlap a label already placed is left out.
+
+    A still picture cannot zoom, so it shows the labels of the biggest nodes and keeps them legible.
+    """
+    graph = projected.graph
+    measure = projected.spec.size_by
+    order = sorted(graph, key=lambda node: (-graph.nodes[node][measure], graph.nodes[node]["label"], node))
+    placed: dict[str, Box] = {}
+    near: defaultdict[tuple[int, int], list[Box]] = defaultdict(list)
+    for node in order:
+        box = label_box(graph.nodes[node]["label"], positions[node], sizes[node])
+        cells = box.cells()
+        if any(box.overlaps(other) for cell in cells for other in near[cell]):
+            continue
+        placed[node] = box
+        for cell in cells:
+            near[cell].append(box)
+    return placed
+
+
+def shape_element(
+    parent: ET.Element, shape: str, x: float, y: float, size: float, **paint: object
+) -> ET.Element:
+    """vis-network's shapes: `size` is a dot's radius and half the width of the others."""
+    if shape == "dot":
+        return element(parent, "circle", cx=x, cy=y, r=size, **paint)
+    if shape == "square":
+        return element(parent, "rect", x=x - size, y=y - size, width=2 * size, height=2 * size, **paint)
+    if shape == "diamond":
+        corners = [(x, y - size), (x + size, y), (x, y + size), (x - size, y)]
+    else:  # triangle, point up
+        corners = [(x, y - size), (x + size, y + 0.8 * size), (x - size, y + 0.8 * size)]
+    points = " ".join(f"{coordinate(px)},{coordinate(py)}" for px, py in corners)
+    return element(parent, "polygon", points=points, **paint)
+
+
+def svg_text(projected: View) -> str:
+    """The view as a still picture: the page's layout, colours, sizes and legend; labels that fit."""
+    graph = projected.graph
+    positions, fill, sizes = layout(graph), colours(projected), node_sizes(projected)
+    labels = placed_labels(projected, positions, sizes)
+    extents = [
+        (x - sizes[node], y - sizes[node], x + sizes[node], y + sizes[node])
+        for node, (x, y) in positions.items()
+    ] + [(box.left, box.top, box.right, box.bottom) for box in labels.values()]
+    left = min((extent[0] for extent in extents), default=0)
+    top = min((extent[1] for extent in extents), default=0)
+    drawing_width = max((extent[2] for extent in extents), default=0) - left
+    drawing_height = max((extent[3] for extent in extents), default=0) - top
+    width = 3 * SVG_MARGIN + max(drawing_width, SVG_LEGEND) + SVG_LEGEND
+    summary = wrapped(projected.summary(), width - 2 * SVG_MARGIN, SVG_TEXT, 4)
+    narrowing = [f"Narrowed to: {projected.narrowing.describe()}"] if projected.narrowing.describe() else []
+    header_height = 2 * SVG_MARGIN + SVG_TITLE + SVG_LINE * (len(summary) + len(narrowing))
+    legend_height = SVG_LINE * (len(legend(projected)[1]) + 4)
+    height = header_height + max(drawing_height, legend_height) + SVG_MARGIN
+    root = document(width, height, f"{projected.title}: {projected.summary()}")
+    element(root, "rect", width=width, height=height, fill="#ffffff")
+    element(
+        root,
+        "text",
+        projected.title,
+        x=SVG_MARGIN,
+        y=SVG_MARGIN + SVG_TITLE,
+        font_size=SVG_TITLE,
+        font_weight="bold",
+        fill="#1a202c",
+    )
+    for index, line in enumerate(summary + narrowing):
+        y = SVG_MARGIN + SVG_TITLE + SVG_LINE * (index + 1)
+        element(root, "text", line, x=SVG_MARGIN, y=y, font_size=SVG_TEXT, fill="#4a5568")
+    drawing = element(
+        root, "g", transform=f"translate({coordinate(SVG_MARGIN - left)} {coordinate(header_height - top)})"
+    )
+    links = element(drawing, "g", stroke="#a0aec0", stroke_opacity=0.75, stroke_linecap="round")
+    for (one, other), line_width in edge_widths(graph).items():
+        (x1, y1), (x2, y2) = positions[one], positions[other]
+        line = element(links, "line", x1=x1, y1=y1, x2=x2, y2=y2, stroke_width=line_width)
+        element(
+            line,
+            "title",
+            f"{graph.nodes[one]['label']} — {graph.nodes[other]['label']}: "
+            f"{amount_line(projected, graph.edges[one, other])}",
+        )
+    nodes = element(drawing, "g", stroke="#ffffff", stroke_width=2)
+    for node in sorted(graph):
+        data = graph.nodes[node]
+        x, y = positions[node]
+        shape = shape_element(nodes, KIND_STYLES[data["kind"]].shape, x, y, sizes[node], fill=fill[node])
+        element(shape, "title", f"{data['label']}: {amount_line(projected, data)}")
+    texts = element(
+        drawing,
+        "g",
+        font_size=FONT_SIZE,
+        text_anchor="middle",
+        fill="#1a202c",
+        stroke="#ffffff",
+        stroke_width=4,
+        stroke_linejoin="round",
+        paint_order="stroke",
+    )
+    for node in sorted(labels):
+        box = labels[node]
+        element(
+            texts, "text", graph.nodes[node]["label"], x=positions[node][0], y=box.bottom - 0.3 * FONT_SIZE
+        )
+    svg_legend(root, projected, width - SVG_LEGEND - SVG_MARGIN, header_height)
+    return serialised(root)
+
+
+def svg_legend(root: ET.Element, projected: View, x: float, y: float) -> None:
+    heading, entries = legend(projected)
+    box = element(
+        root, "g", transform=f"translate({coordinate(x)} {coordinate(y)})", font_size=SVG_TEXT, fill="#1a202c"
+    )
+    element(box, "text", heading, x=0.0, y=0.0, font_weight="bold")
+    for index, entry in enumerate(entries, start=1):
+        row = SVG_LINE * index
+        shape_element(
+            box, entry["shape"], 10, row - 6, 8, fill=entry["colour"], stroke="#4a5568", stroke_width=0.5
+        )
+        element(box, "text", shortened(entry["text"], SVG_TEXT, SVG_LEGEND - 30), x=28.0, y=row)
+    notes = [f"Size: {projected.spec.size_meaning}.", f"Width of a link: {projected.spec.width_meaning}."]
+    for index, note in enumerate(notes, start=len(entries) + 2):
+        element(
+            box,
+            "text",
+            shortened(note, SVG_TEXT * 0.85, SVG_LEGEND),
+            x=0.0,
+            y=SVG_LINE * index,
+            font_size=SVG_TEXT * 0.85,
+            fill="#4a5568",
+        )
+
+
+def svg_bytes(projected: View) -> bytes:
+    return svg_text(projected).encode("utf-8")
+
+
+def png_bytes(projected: View) -> bytes:
+    return svg.png_bytes(svg_text(projected))
+
+
+WRITERS = {
+    ".html": html_bytes,
+    ".htm": html_bytes,
+    ".graphml": graphml_bytes,
+    ".gexf": gexf_bytes,
+    ".svg": svg_bytes,
+    ".png": png_bytes,
+}

@@ -309,9 +309,9 @@ def test_outputs_are_byte_identical(sample_graph: Path, tmp_path: Path) -> None:
 
 
 def test_unknown_output_format_is_an_input_error(sample_graph: Path, tmp_path: Path) -> None:
-    with pytest.raises(InputError, match=r"\.html, \.graphml or \.gexf"):
-        render.draw(sample_graph, "keywords", tmp_path / "keywords.png")
-    assert not (tmp_path / "keywords.png").exists()
+    with pytest.raises(InputError, match=r"one of \.gexf, \.graphml, \.htm, \.html, \.png, \.svg$"):
+        render.draw(sample_graph, "keywords", tmp_path / "keywords.jpg")
+    assert not (tmp_path / "keywords.jpg").exists()
 
 
 def page_parts(html: str) -> tuple[dict, list[str]]:
