@@ -44,7 +44,7 @@ BORDER = "#a0aec0"  # light enough between shades, dark enough between hatched g
 GREY = "#4a5568"
 HEADER = 58.0
 LEGEND_X = 648.0
-WIDTH = 880.0
+WIDTH = 900.0
 MARGIN = 12.0
 FOOTER = 34.0
 
@@ -316,11 +316,11 @@ def hatching(root: ET.Element) -> None:
 def legend(root: ET.Element, drawn: FranceMap, scale: Scale, lang: str) -> None:
     box = element(root, "g", transform=f"translate({LEGEND_X:g} {HEADER + 8:g})")
     title = words(lang, *WORDS[drawn.measure]["legend"])
-    element(box, "text", title, x=0.0, y=0.0, font_size=12, font_weight="bold", fill=INK)
+    element(box, "text", title, x=0.0, y=0.0, font_size=14, font_weight="bold", fill=INK)
     method = words(lang, "classes par quantiles :", "quantile classes:")
-    element(box, "text", method, x=0.0, y=16.0, font_size=10, fill=GREY)
+    element(box, "text", method, x=0.0, y=18.0, font_size=11, fill=GREY)
     each = words(lang, "autant de départements dans chacune", "as many départements in each")
-    element(box, "text", each, x=0.0, y=29.0, font_size=10, fill=GREY)
+    element(box, "text", each, x=0.0, y=32.0, font_size=11, fill=GREY)
     entries = [
         (colour, drawn.span(low, high, lang))
         for (low, high), colour in zip(reversed(scale.classes), reversed(scale.colours), strict=True)
@@ -329,19 +329,19 @@ def legend(root: ET.Element, drawn: FranceMap, scale: Scale, lang: str) -> None:
         (GAP_FILL, f"{capitalised(words(lang, *WORDS[drawn.measure]['none']))} ({len(drawn.gaps())})")
     )
     for index, (fill, text) in enumerate(entries):
-        y = 42.0 + index * 22
-        element(box, "rect", x=0.0, y=y, width=18, height=14, fill=fill, stroke="#718096", stroke_width=0.6)
-        element(box, "text", text, x=26.0, y=y + 11, font_size=11, fill=INK)
+        y = 46.0 + index * 26
+        element(box, "rect", x=0.0, y=y, width=20, height=16, fill=fill, stroke="#718096", stroke_width=0.6)
+        element(box, "text", text, x=28.0, y=y + 13, font_size=13, fill=INK)
     if drawn.unplaced:
         note = words(lang, "Sans département :", "Without a département:")
-        y = 50.0 + len(entries) * 22
+        y = 58.0 + len(entries) * 26
         element(
             box,
             "text",
             f"{note} {count(drawn.unplaced, lang, 'action')}",
             x=0.0,
             y=y,
-            font_size=10,
+            font_size=11,
             fill=GREY,
         )
 

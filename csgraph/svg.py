@@ -9,6 +9,7 @@ and the same SVG is inlined in its pages. PNG is the same SVG rasterised by resv
 
 from __future__ import annotations
 
+import math
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -65,7 +66,11 @@ def element(parent: ET.Element | None, tag: str, text: object = None, **attribut
 
 
 def document(width: float, height: float, title: str) -> ET.Element:
-    """An `<svg>` root sized in pixels, with its title first (what screen readers and file viewers show)."""
+    """An `<svg>` root sized in whole pixels, with its title first (what screen readers and viewers show).
+
+    Whole pixels, so that a PNG at twice the size keeps exactly the same proportions.
+    """
+    width, height = float(math.ceil(width)), float(math.ceil(height))
     root = element(
         None,
         "svg",
