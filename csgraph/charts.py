@@ -117,7 +117,15 @@ def numeric_columns(results: Results) -> list[str]:
 def chart_of(
     results: Results, query: StoredQuery, value_column: str | None = None, lang: str = "fr"
 ) -> Chart:
-    """The bars of `value_column` (the first numeric column by default), labelled by the text columns."""
+    """The bars of `value_column` (the first numeric column by default), labelled by the text columns.
+
+    An answer without a single value (no rows, say, for a département with no action) is an empty chart,
+    not an error: which of its columns would hold numbers cannot be told, and nothing would be drawn.
+    """
+    title = query.title_fr if lang == "fr" else query.title
+    description = query.description_en if lang == "en" else query.description_fr
+    if all(cell is None for row in results.rows for cell in row):
+        return Chart(title, description, value_column or "", (), 0, len(results.rows))
     numeric = numeric_columns(results)
     if value_column is None and not numeric:
         raise QueryError(f"{query.name}: its answer has no numeric column to draw as bars")
@@ -138,8 +146,6 @@ def chart_of(
         label = " · ".join(row[index].value for index in label_indexes if row[index] is not None)
         bars.append(Bar(label or words(lang, "(sans libellé)", "(no label)"), value))
     bars.sort(key=lambda bar: (-bar.value, bar.label.casefold(), bar.label))
-    title = query.title_fr if lang == "fr" else query.title
-    description = query.description_en if lang == "en" else query.description_fr
     return Chart(title, description, column, tuple(bars[:MOST_BARS]), len(bars), unvalued)
 
 

@@ -95,8 +95,10 @@ def text_width(text: str, size: float) -> float:
 
 def shortened(text: str, size: float, room: float) -> str:
     """The text cut with `…` to fit `room` units at `size` (the whole text goes into a `<title>` beside)."""
+    if text_width(text, size) <= room:
+        return text
     fits = max(1, int(room / (CHARACTER_WIDTH * size)))
-    return text if len(text) <= fits else text[: fits - 1].rstrip() + "…"
+    return text[: fits - 1].rstrip() + "…"
 
 
 def wrapped(text: str, room: float, size: float, lines: int) -> list[str]:
