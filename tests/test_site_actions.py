@@ -15,13 +15,21 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from starlette.testclient import TestClient
 
+from csgraph.action_index import (
+    INDEX_FILE,
+    SEARCH_FILE,
+    SavedRows,
+    TextSearch,
+    load_index,
+    read_index,
+    save_index,
+)
 from csgraph.build import BuildReport, build
 from csgraph.mapping import FUNDER_CATEGORIES
 from csgraph.model import Fiche
 from csgraph.names import plain
 from csgraph.site.actions import COLUMNS, PAGE_SIZE
 from csgraph.site.app import Site, create_app
-from csgraph.site.index import INDEX_FILE, SavedRows, load_index, read_index, save_index
 from csgraph.store import open_graph
 from csgraph.vocabulary import Vocabulary
 
@@ -324,6 +332,7 @@ def test_the_index_is_saved_beside_the_store(sample_build: BuildReport, tmp_path
     shutil.copytree(sample_build.graph.parent, folder)  # mtimes kept: the store stays fresh
     graph = folder / "graph.ttl"
     (folder / INDEX_FILE).unlink(missing_ok=True)
+    (folder / SEARCH_FILE).unlink(missing_ok=True)
     store = open_graph(graph)
     first = load_index(graph, store)
     saved = folder / INDEX_FILE
@@ -335,7 +344,20 @@ def test_the_index_is_saved_beside_the_store(sample_build: BuildReport, tmp_path
     assert {name: facet.bits for name, facet in again.facets.items()} == {
         name: facet.bits for name, facet in first.facets.items()
     }
-    assert again.words == first.words
+    for query in ("education", "ÉDUCATION", "jeun", "allez les filles", "xyzzyq"):
+        assert again.search(query) == first.search(query), query
+    assert (folder / SEARCH_FILE).is_file()
+
+
+def test_search_reads_ligatures_and_prefixes_and_no_query_syntax(sample_build: BuildReport) -> None:
+    """`coeur` finds `cœur`, `educ` finds `éducation`; FTS5 operators typed by a user are plain words."""
+    index = load_index(sample_build.graph, open_graph(sample_build.graph))
+    texts = TextSearch.of_texts(["Le cœur du quartier", "Éducation populaire", "NEAR OR NOT"])
+    assert texts.matching("coeur") == texts.matching("CŒUR") == [0]
+    assert texts.matching("educ pop") == [1]
+    assert texts.matching('"near" OR (not') == [2]
+    assert texts.matching("*") == []
+    assert index.search("xyzzyq") == 0
 
 
 def test_an_index_saved_for_another_graph_is_not_read(sample_build: BuildReport, tmp_path: Path) -> None:

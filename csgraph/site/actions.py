@@ -20,11 +20,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from csgraph.model import number
-from csgraph.site import formatting
-from csgraph.site.app import render, site_of
-from csgraph.site.i18n import lang_of, tr
-from csgraph.site.index import (
+from csgraph.action_index import (
     FACETS,
     POSITION,
     ActionIndex,
@@ -33,10 +29,22 @@ from csgraph.site.index import (
     Filters,
     UnknownFilter,
     Value,
-    actions_index,
+    load_index,
 )
+from csgraph.model import number
+from csgraph.site import formatting
+from csgraph.site.app import Site, render, site_of
+from csgraph.site.i18n import lang_of, tr
 from csgraph.site.links import link
 from csgraph.site.spreadsheet import Cell, spreadsheet_csv
+
+CACHE_KEY = "actions-index"
+
+
+def actions_index(site: Site) -> ActionIndex:
+    """The site's index, read (or made) once per process; concurrent first requests wait for one."""
+    return site.once(CACHE_KEY, lambda: load_index(site.graph, site.store))
+
 
 PAGE_SIZE = 50
 LONG_FACET = 12  # values shown before the rest folds away under "autres valeurs"

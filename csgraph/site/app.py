@@ -26,8 +26,8 @@ from starlette.applications import Starlette
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
-from starlette.routing import Mount
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -227,11 +227,17 @@ class Guard:
             await self.app(scope, receive, secured)
 
 
+async def favicon(request: Request) -> Response:
+    """Browsers ask for /favicon.ico where no page names an icon (a JSON or Turtle answer, a download)."""
+    return RedirectResponse("/static/icon.svg", status_code=301)
+
+
 def create_app(site: Site) -> Starlette:
     from csgraph.site import actions, pages, questions, sparql
 
     routes = [
         Mount("/static", StaticFiles(packages=[("csgraph", "static")]), name="static"),
+        Route("/favicon.ico", favicon),
         *pages.routes,
         *actions.routes,
         *questions.routes,
@@ -336,9 +342,10 @@ def serve(
 
 def warm(site: Site) -> None:
     """What the pages need from every action, computed while the first visitor is still on their way."""
-    from csgraph.site import pages
+    from csgraph.site import actions, pages
 
     pages.tally_of(site)
+    actions.actions_index(site)
 
 
 def open_when_started(server: uvicorn.Server, address: str) -> None:

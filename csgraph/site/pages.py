@@ -16,12 +16,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from csgraph.action_index import FACETS
 from csgraph.catalogue import bundled_queries
 from csgraph.site import describe, things
 from csgraph.site.app import NotFound, Site, error_page, render, site_of
 from csgraph.site.describe import CSG
 from csgraph.site.i18n import lang_of, tr
-from csgraph.site.index import FACETS
 from csgraph.site.links import SEGMENT, iri_of
 from csgraph.site.tally import Tally
 from csgraph.vocabulary import SCHEME_PREFIXES, scheme_iri

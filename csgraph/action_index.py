@@ -1,32 +1,37 @@
-"""The actions as `/actions` lists, narrows, counts and searches them: one in-memory index per process.
+"""The actions as the site's `/actions` lists, narrows, counts and searches them, made once per graph.
+
+Made by `csgraph build` beside the store (the site reads it back in a fraction of a second), or by the
+first process that needs it when the saved one is missing or stale.
 
 Facet counts are bit operations: each facet value holds the set of its actions as a Python int (bit i is
 the i-th action in list order), so filters are a few ANDs and a page's counts one numpy AND and popcount
-per facet, whatever the size of the graph. Search looks for each word of the query in one string holding every
-action's distinct words.
+per facet, whatever the size of the graph. Search is SQLite's full-text index (FTS5, `unicode61` with
+diacritics removed, each word of the query as a prefix): its tokenizer works in C, where splitting and
+folding a national export's texts in Python took most of the index's time.
 
-Reading the actions out of Oxigraph and finding their words takes about 6 s at 10k actions (a minute at
-100k), so the index is saved beside the store (`actions-index.json`, 21 MB at 10k, stamped with the sha256
-that the store's own stamp carries) and read back from there by every later process in 0.13 s; its rows are
-decoded only when a page or a download shows them.
+Reading the actions out of Oxigraph takes seconds at 100k actions, so the index is saved beside the store
+(`actions-index.json` and `actions-search.sqlite`, both stamped with the sha256 that the store's own stamp
+carries) and read back from there by every later process; rows are decoded only when a page or a download
+shows them.
 """
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import difflib
 import itertools
 import json
+import os
 import re
-import unicodedata
+import sqlite3
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, overload
+from typing import overload
 
 import numpy as np
 import pyoxigraph as ox
@@ -34,17 +39,14 @@ import pyoxigraph as ox
 from csgraph.departements import all_departements, find_departement
 from csgraph.errors import UnknownValue
 from csgraph.fields import TEXT_FIELDS
-from csgraph.names import name_key, plain
+from csgraph.names import LIGATURES, name_key, plain
 from csgraph.store import STAMP_FILE, fresh_store
 from csgraph.vocabulary import BASE, PREFIXES, scheme_iri
 from csgraph.writing import atomic_write
 
-if TYPE_CHECKING:
-    from csgraph.site.app import Site
-
-CACHE_KEY = "actions-index"
 INDEX_FILE = "actions-index.json"
-FORMAT = 1  # bump when the saved layout changes: an older file is then rebuilt, not misread
+SEARCH_FILE = "actions-search.sqlite"
+FORMAT = 2  # bump when the saved layout changes: an older file is then rebuilt, not misread
 CSG = PREFIXES["csg"]
 SKOS = PREFIXES["skos"]
 TITLE = f"{PREFIXES['dcterms']}title"
@@ -207,18 +209,13 @@ class Filters:
 
 
 class ActionIndex:
-    """The actions in list order (title, then IRI), a bitset per facet value, and the search string."""
+    """The actions in list order (title, then IRI), a bitset per facet value, and their full-text index."""
 
-    def __init__(self, rows: Sequence[ActionRow], facets: dict[str, Facet], words: str) -> None:
+    def __init__(self, rows: Sequence[ActionRow], facets: dict[str, Facet], texts: TextSearch) -> None:
         self.rows = rows
         self.facets = facets
         self.everything = (1 << len(rows)) - 1
-        self.words = words  # each action's distinct words, space-separated, one line per action
-        self.starts = [0]
-        at = words.find("\n")
-        while at >= 0:
-            self.starts.append(at + 1)
-            at = words.find("\n", at + 1)
+        self.texts = texts
         self.search = lru_cache(maxsize=64)(self._search)
         # Each facet's bitsets again as one row of 64-bit blocks per value: a page counts all the values of
         # a facet with one numpy AND and popcount, 1.5 ms less per page at 100k actions than int by int.
@@ -232,7 +229,7 @@ class ActionIndex:
 
     @classmethod
     def of_rows(
-        cls, rows: list[ActionRow], universe: Mapping[str, list[Value]], words: list[str]
+        cls, rows: list[ActionRow], universe: Mapping[str, list[Value]], texts: TextSearch
     ) -> ActionIndex:
         positions: dict[str, defaultdict[Value, list[int]]] = {
             name: defaultdict(list) for name in FACET_NAMES
@@ -249,7 +246,7 @@ class ActionIndex:
             )
             for spec in FACETS
         }
-        return cls(rows, facets, "".join(f"{text}\n" for text in words))
+        return cls(rows, facets, texts)
 
     def resolve(self, given: Mapping[str, Iterable[str]], query: str = "") -> Filters:
         """Filters from what a user typed; an unknown value raises UnknownFilter naming the nearest ones."""
@@ -300,23 +297,9 @@ class ActionIndex:
         return [self.rows[number] for number in self.positions(bits)[start:stop]]
 
     def _search(self, query: str) -> int:
-        """Actions holding every word of the query inside one of their words (`educ` finds `Éducation`)."""
-        found = self.everything
-        for word in sorted(search_words(query), key=len, reverse=True):
-            found &= bitset(self._holding(word), len(self.rows))
-            if not found:
-                break
-        return found
-
-    def _holding(self, word: str) -> list[int]:
-        """Actions whose words hold `word`; after a hit the scan jumps to the next action's line."""
-        holding = []
-        at = self.words.find(word)
-        while at >= 0:
-            number = bisect.bisect_right(self.starts, at) - 1
-            holding.append(number)
-            at = self.words.find(word, self.starts[number + 1])
-        return holding
+        """Actions holding every word of the query at the start of one of their words (`educ` finds
+        `Éducation`), whatever the accents and capitals."""
+        return bitset(self.texts.matching(query), len(self.rows))
 
 
 def bitset(positions: list[int], size: int) -> int:
@@ -328,22 +311,78 @@ def bitset(positions: list[int], size: int) -> int:
     return int.from_bytes(np.packbits(flags, bitorder="little").tobytes(), "little")
 
 
-class PlainWords(dict[str, tuple[str, ...]]):
-    """`plain` of each word met, kept: a national export repeats the same few thousand words, and a dict
-    lookup in `map` is the cheapest way to reach them."""
+class TextSearch:
+    """An FTS5 table of the actions' texts (title, structure, free texts), row i + 1 for action i.
 
-    def __missing__(self, word: str) -> tuple[str, ...]:
-        found = self[word] = tuple(WORD.findall(plain(word)))
-        return found
+    Contentless: only the index is kept, so the file weighs a fraction of the texts. One connection for the
+    process, used under a lock (searches are short and cached).
+    """
 
+    SCHEMA = (
+        "CREATE VIRTUAL TABLE texts USING fts5(text, content='', tokenize='unicode61 remove_diacritics 2')"
+    )
 
-PLAIN_WORDS = PlainWords()
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+        self.lock = threading.Lock()
 
+    @classmethod
+    def of_texts(cls, texts: Iterable[str], path: Path | None = None, digest: str = "") -> TextSearch:
+        """Index the texts in memory, or in a file that appears whole (written aside, then renamed)."""
+        if path is None:
+            connection = sqlite3.connect(":memory:", check_same_thread=False)
+            cls.fill(connection, texts, digest)
+            return cls(connection)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            temporary.unlink(missing_ok=True)
+            with contextlib.closing(sqlite3.connect(temporary)) as connection:
+                cls.fill(connection, texts, digest)
+            os.replace(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
+        return cls.open(path, digest)  # type: ignore[return-value]
 
-def search_words(text: str) -> set[str]:
-    """The words of a text as search compares them: casefolded, without accents (as name keys are)."""
-    tokens = set(unicodedata.normalize("NFC", text).casefold().split())
-    return set(itertools.chain.from_iterable(map(PLAIN_WORDS.__getitem__, tokens)))
+    @staticmethod
+    def fill(connection: sqlite3.Connection, texts: Iterable[str], digest: str) -> None:
+        with connection:
+            connection.execute(TextSearch.SCHEMA)
+            connection.execute("CREATE TABLE stamp (format INTEGER, graph_sha256 TEXT)")
+            connection.execute("INSERT INTO stamp VALUES (?, ?)", (FORMAT, digest))
+            # FTS5 folds accents but keeps `œ` a letter of its own: written `oe` here, as `plain` writes it.
+            rows = (
+                (number, text.casefold().translate(LIGATURES)) for number, text in enumerate(texts, start=1)
+            )
+            connection.executemany("INSERT INTO texts (rowid, text) VALUES (?, ?)", rows)
+
+    @classmethod
+    def open(cls, path: Path, digest: str) -> TextSearch | None:
+        """The saved index, read-only, when it was made from this very graph."""
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+        try:
+            stamp = connection.execute("SELECT format, graph_sha256 FROM stamp").fetchone()
+        except sqlite3.DatabaseError:
+            stamp = None
+        if stamp != (FORMAT, digest):
+            connection.close()
+            return None
+        return cls(connection)
+
+    def matching(self, query: str) -> list[int]:
+        """List positions of the actions holding every word of the query as a word prefix.
+
+        The words reach FTS5 as quoted strings bound as one parameter: letters and digits only, so the
+        query language's operators in what a user typed are never read as such.
+        """
+        words = WORD.findall(plain(query))
+        if not words:
+            return []
+        expression = " AND ".join(f'"{word}"*' for word in words)
+        with self.lock:
+            rows = self.connection.execute(
+                "SELECT rowid FROM texts WHERE texts MATCH ? ORDER BY rowid", (expression,)
+            ).fetchall()
+        return [rowid - 1 for (rowid,) in rows]
 
 
 # -- reading the store ---------------------------------------------------------------------------------
@@ -457,8 +496,11 @@ class Universe:
         return found
 
 
-def read_index(store: ox.Store) -> ActionIndex:
-    """Every action of the graph, from a few bulk queries joined here (nested OPTIONALs take seconds)."""
+def read_index(store: ox.Store, search_file: Path | None = None, digest: str = "") -> ActionIndex:
+    """Every action of the graph, from a few bulk queries joined here (nested OPTIONALs take seconds).
+
+    The full-text index goes to `search_file` when given (stamped with `digest`), else stays in memory.
+    """
     universe = Universe(store, Labels(store))
     about: defaultdict[str, defaultdict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for row in store.query(ABOUT_QUERY):
@@ -502,11 +544,12 @@ def read_index(store: ox.Store) -> ActionIndex:
             source_file=min(values["source_file"], default=None),
             source_line=int(line) if line else None,
         )
-        words = search_words(" ".join([title, structure.label if structure else "", texts.get(iri, "")]))
-        found.append(((plain(title), iri), action, " ".join(sorted(words))))
+        text = "\n".join([title, structure.label if structure else "", texts.get(iri, "")])
+        found.append(((plain(title), iri), action, text))
     found.sort(key=lambda item: item[0])
     rows = [action for _, action, _ in found]
-    return ActionIndex.of_rows(rows, universe.values(), [words for _, _, words in found])
+    search = TextSearch.of_texts((text for _, _, text in found), search_file, digest)
+    return ActionIndex.of_rows(rows, universe.values(), search)
 
 
 def grouped(store: ox.Store, pattern: str) -> Iterator[tuple[str | None, list[str]]]:
@@ -523,26 +566,21 @@ def grouped(store: ox.Store, pattern: str) -> Iterator[tuple[str | None, list[st
 # -- saved beside the store ----------------------------------------------------------------------------
 
 
-def actions_index(site: Site) -> ActionIndex:
-    """The site's index, made or read once per process (concurrent first requests wait for one)."""
-    return site.once(CACHE_KEY, lambda: load_index(site.graph, site.store))
-
-
 def load_index(graph: Path, store: ox.Store) -> ActionIndex:
     """The saved index when it was made from this very graph, else one read from the store (and saved,
     when the store is the graph's persistent one and its folder can be written)."""
     digest = graph_digest(graph)
-    saved = graph.parent / INDEX_FILE
+    saved, search_file = graph.parent / INDEX_FILE, graph.parent / SEARCH_FILE
     if digest:
-        with contextlib.suppress(OSError, ValueError, LookupError, TypeError):
-            index = read_saved(saved, digest)
+        with contextlib.suppress(OSError, ValueError, LookupError, TypeError, sqlite3.Error):
+            index = read_saved(saved, search_file, digest)
             if index is not None:
                 return index
-    index = read_index(store)
-    if digest:
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, sqlite3.Error):
+            index = read_index(store, search_file, digest)
             save_index(index, saved, digest)
-    return index
+            return index
+    return read_index(store)
 
 
 def graph_digest(graph: Path) -> str | None:
@@ -559,8 +597,8 @@ def value_json(value: Value) -> list[str | None]:
 
 
 def save_index(index: ActionIndex, path: Path, digest: str) -> None:
-    """One JSON line of values (with their bitsets in hex) and structures, one line per action naming
-    them by number, then the search words, one line per action: read back with no per-action work."""
+    """One JSON line of values (with their bitsets in hex) and structures, then one line per action naming
+    them by number: read back with no per-action work."""
     numbers = {name: facet.order for name, facet in index.facets.items()}
     structures = sorted({row.structure for row in index.rows if row.structure})
     structure_numbers = {structure: number for number, structure in enumerate(structures)}
@@ -590,20 +628,21 @@ def save_index(index: ActionIndex, path: Path, digest: str) -> None:
                     ]
                 )
             )
-        stream.write(index.words.encode("utf-8"))
 
 
 def line_json(document: object) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
 
 
-def read_saved(path: Path, digest: str) -> ActionIndex | None:
+def read_saved(path: Path, search_file: Path, digest: str) -> ActionIndex | None:
     with path.open("rb") as stream:
         header = json.loads(stream.readline())
         if header["format"] != FORMAT or header["graph_sha256"] != digest:
             return None
         lines = [stream.readline() for _ in range(header["actions"])]
-        words = stream.read().decode("utf-8")
+    search = TextSearch.open(search_file, digest)
+    if search is None:
+        return None
     facets, universe = {}, {}
     for spec in FACETS:
         saved = header["values"][spec.name]
@@ -611,7 +650,7 @@ def read_saved(path: Path, digest: str) -> ActionIndex | None:
         bits = {value: int(item[4], 16) for value, item in zip(universe[spec.name], saved, strict=True)}
         facets[spec.name] = Facet(spec, universe[spec.name], bits)
     structures = [Value(*item) for item in header["structures"]]
-    return ActionIndex(SavedRows(lines, universe, structures), facets, words)
+    return ActionIndex(SavedRows(lines, universe, structures), facets, search)
 
 
 class SavedRows(Sequence[ActionRow]):
