@@ -2,29 +2,32 @@
 
 Outputs appear only once complete: the Turtle is written atomically and the store is built in
 a scratch folder and swapped in, so an interrupted build leaves the previous outputs usable.
+One build at a time writes into an output folder: a second one stops at once and says why.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
-from csgraph.errors import InputError
+from csgraph.errors import CsgraphError, InputError
 from csgraph.fiches import file_records
 from csgraph.mapping import FicheGraph, mapper
 from csgraph.model import Notice
 from csgraph.pool import in_order
 from csgraph.reading import InputFile, find_input_files
-from csgraph.store import GRAPH_FILE, STAMP_FILE, StoreLoader, save_store
+from csgraph.store import GRAPH_FILE, STAMP_FILE, StampedStream, StoreLoader, save_store
 from csgraph.turtle import HEADER, ontology_paragraphs
 from csgraph.writing import atomic_write, process_running, remove_dead_temporaries
 
 SCRATCH_PREFIX = ".store-building-"  # + the pid of the build that owns it
+LOCK_FILE = ".build.lock"  # held by the build writing into its folder; holds that build's pid
 PARALLEL_FROM_BYTES = 8 * 1024 * 1024  # below this, starting worker processes costs more than it saves
 
 
@@ -55,6 +58,31 @@ def remove_dead_leftovers(out_dir: Path) -> None:
             shutil.rmtree(scratch, ignore_errors=True)
     for name in (GRAPH_FILE, STAMP_FILE):
         remove_dead_temporaries(out_dir, name)
+
+
+@contextlib.contextmanager
+def folder_lock(out_dir: Path) -> Iterator[None]:
+    """The output folder, for this build alone until it ends.
+
+    Two builds interleaving their swaps left graph.ttl from one input beside the store of the other. A
+    second build does not wait (it could wait for minutes, looking stuck): it fails at once, naming the
+    build that holds the folder. The kernel releases the lock when its process ends, even on SIGKILL.
+    """
+    with open(out_dir / LOCK_FILE, "a+", encoding="utf-8") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip()
+            raise CsgraphError(
+                f"{out_dir}: another csgraph build{f' (pid {holder})' if holder.isdigit() else ''} is "
+                "writing here; wait for it to end, or build into another --out"
+            ) from None
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"{os.getpid()}\n")
+        lock.flush()
+        yield
 
 
 def no_fiche_message(notices: list[Notice]) -> str:
@@ -135,17 +163,20 @@ def build(
         on_start(entries)
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    remove_dead_leftovers(out_dir)
-    scratch = out_dir / f"{SCRATCH_PREFIX}{os.getpid()}"
-    try:
-        with atomic_write(report.graph) as stream, loader_for(scratch, keep_store, size) as loader:
-            fill(stream, loader, entries, workers, report, on_fiche)
-            if report.fiches == 0:
-                raise InputError(no_fiche_message(report.notices), ", ".join(str(path) for path in paths))
-        if keep_store:
-            save_store(scratch, report.graph)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    with folder_lock(out_dir):
+        remove_dead_leftovers(out_dir)
+        scratch = out_dir / f"{SCRATCH_PREFIX}{os.getpid()}"
+        try:
+            with atomic_write(report.graph) as stream, loader_for(scratch, keep_store, size) as loader:
+                turtle = StampedStream(stream)
+                fill(turtle, loader, entries, workers, report, on_fiche)
+                if report.fiches == 0:
+                    raise InputError(no_fiche_message(report.notices), ", ".join(str(path) for path in paths))
+                stamp = turtle.stamp(report.graph.name)
+            if keep_store:
+                save_store(scratch, report.graph, stamp)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
     return report
 
 
@@ -160,7 +191,7 @@ def loader_for(scratch: Path, keep_store: bool, size: int) -> AbstractContextMan
 
 
 def fill(
-    stream: IO[bytes],
+    stream: StampedStream,
     loader: StoreLoader | None,
     entries: list[InputFile],
     workers: int,

@@ -27,6 +27,7 @@ from csgraph.export.formats import format_help
 from csgraph.model import Notice
 from csgraph.store import GRAPH_FILE
 from csgraph.terminal import shown
+from csgraph.writing import STDOUT, StandardOutput
 
 app = typer.Typer(
     help="Build an RDF knowledge graph of social-centre actions from SENACS fiches.",
@@ -34,8 +35,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+stdout = StandardOutput()
+# No emoji codes: fiche text such as `mot :x: clé` or `<urn:x:evil>` is printed as written.
+out = Console(file=stdout, highlight=False, emoji=False)  # type: ignore[arg-type]
+err = Console(stderr=True, highlight=False, emoji=False)
 state = {"debug": False}
 
 DEFAULT_INPUT = Path("data")
@@ -76,6 +79,7 @@ def reported() -> Iterator[None]:
     try:
         with terminated_as_interrupt():
             yield
+        stdout.flush()  # what is still buffered meets a full disk here, not silently at exit
     except typer.Exit:
         raise
     except CsgraphError as error:
@@ -87,10 +91,11 @@ def reported() -> Iterator[None]:
         err.print("interrupted; previous outputs are left as they were")
         raise typer.Exit(130) from None
     except BrokenPipeError:  # `csgraph parse data/ | head -1`: the reader has what it wanted
-        with contextlib.suppress(OSError, ValueError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        discard_stdout()
         raise typer.Exit(0) from None
     except OSError as error:  # the disk refused (full, read-only, a file where a folder should be)
+        if error.filename == STDOUT:
+            discard_stdout()
         if state["debug"]:
             raise
         place = f"{error.filename}: " if error.filename else ""
@@ -104,6 +109,12 @@ def reported() -> Iterator[None]:
             soft_wrap=True,
         )
         raise typer.Exit(3) from None
+
+
+def discard_stdout() -> None:
+    """Output that stdout refused is dropped, so that exiting does not try it again and fail a second time."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def write_report(report: Path, notices: list[Notice]) -> None:
@@ -138,7 +149,7 @@ def parse(
     with reported():
         notices: list[Notice] = []
         for fiche in read_fiches(paths, notices):
-            sys.stdout.write(json.dumps(fiche_json(fiche), ensure_ascii=False) + "\n")
+            stdout.write(json.dumps(fiche_json(fiche), ensure_ascii=False) + "\n")
         finish_notices(notices, report, strict)
 
 
@@ -256,7 +267,7 @@ def query(
         if output_format == "table":
             out.print(results_table(results, stored.title))
         else:
-            sys.stdout.write(render(results, output_format))
+            stdout.write(render(results, output_format))
 
 
 @app.command()

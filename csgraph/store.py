@@ -12,11 +12,13 @@ import contextlib
 import hashlib
 import io
 import json
+import os
 import queue
 import shutil
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
+from typing import IO
 
 import pyoxigraph as ox
 
@@ -146,6 +148,35 @@ class Segment(io.RawIOBase):
         return size
 
 
+class StampedStream:
+    """graph.ttl as the build writes it, and the stamp of exactly those bytes, the store's own text.
+
+    The stamp is not read back from the file once written: another writer may have put other bytes there
+    by then, and the stamp would vouch for a store made from a Turtle that is no longer beside it.
+    """
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        self.stream.write(data)
+        self.digest.update(data)
+        self.size += len(data)
+
+    def stamp(self, name: str) -> dict[str, object]:
+        """The stamp once everything is written (renaming the file later keeps its mtime)."""
+        self.stream.flush()
+        status = os.fstat(self.stream.fileno())
+        return {
+            "graph": name,
+            "sha256": self.digest.hexdigest(),
+            "size": self.size,
+            "mtime_ns": status.st_mtime_ns,
+        }
+
+
 def file_stamp(path: Path) -> dict[str, object]:
     digest = hashlib.sha256()
     with open(path, "rb") as stream:
@@ -170,10 +201,10 @@ def replace_directory(built: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def save_store(built: Path, graph_path: Path) -> None:
-    """Make the closed store in `built` the persistent store of `graph_path`, with its stamp."""
+def save_store(built: Path, graph_path: Path, stamp: dict[str, object]) -> None:
+    """Make the closed store in `built` the persistent store of `graph_path`, with the stamp of its Turtle."""
     replace_directory(built, graph_path.parent / STORE_DIR)
-    write_text(graph_path.parent / STAMP_FILE, json.dumps(file_stamp(graph_path), sort_keys=True) + "\n")
+    write_text(graph_path.parent / STAMP_FILE, json.dumps(stamp, sort_keys=True) + "\n")
 
 
 def fresh_store(graph_path: Path) -> Path | None:

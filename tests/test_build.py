@@ -16,7 +16,7 @@ from rdflib.namespace import RDF, SKOS
 from typer.testing import CliRunner
 
 from csgraph import store as store_module
-from csgraph.build import BuildReport, build
+from csgraph.build import LOCK_FILE, BuildReport, build
 from csgraph.cli import app
 from csgraph.fiches import read_fiches
 from csgraph.model import Fiche
@@ -185,7 +185,7 @@ def test_no_fiche_fails_cleanly_and_keeps_previous_outputs(tmp_path: Path) -> No
     assert result.stderr.strip().splitlines()[-1].startswith("error: ")
     assert "no fiche found" in result.stderr
     assert (out / "graph.ttl").read_bytes() == before
-    assert sorted(p.name for p in out.iterdir()) == sorted(["graph.ttl", STAMP_FILE, STORE_DIR])
+    assert sorted(p.name for p in out.iterdir()) == sorted(["graph.ttl", STAMP_FILE, STORE_DIR, LOCK_FILE])
 
 
 def test_build_summary_and_report(tmp_path: Path) -> None:

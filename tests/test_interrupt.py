@@ -20,14 +20,14 @@ import pytest
 from typer.testing import CliRunner
 
 from csgraph import store as store_module
-from csgraph.build import build
+from csgraph.build import LOCK_FILE, build
 from csgraph.cli import app
 from csgraph.store import STAMP_FILE, STORE_DIR, fresh_store, open_graph
 from csgraph.writing import atomic_write
 
 from .conftest import FIXTURES, SAMPLE
 
-OUTPUTS = {"graph.ttl", STAMP_FILE, STORE_DIR}
+OUTPUTS = {"graph.ttl", STAMP_FILE, STORE_DIR, LOCK_FILE}
 LEFTOVERS = (".graph.ttl.*.tmp", ".store-building-*", ".graph.ttl.body", "store.old", ".store.json.*.tmp")
 INTERRUPTED = "interrupted; previous outputs are left as they were"
 SAMPLE_ACTIONS = 25
