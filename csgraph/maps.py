@@ -21,7 +21,16 @@ from pathlib import Path
 from typing import Literal, get_args
 
 from csgraph.departements import Departement, all_departements
-from csgraph.graph_actions import Action, Narrowing, read_actions, read_names, select
+from csgraph.graph_actions import (
+    NARROWED_BY,
+    Action,
+    Named,
+    Narrowing,
+    matching,
+    read_actions,
+    read_names,
+    select,
+)
 from csgraph.resources import project_file
 from csgraph.site.formatting import count, euros, number
 from csgraph.store import open_graph
@@ -117,32 +126,39 @@ def outlines() -> Outlines:
     )
 
 
-def code_of(action: Action) -> str | None:
-    """The INSEE code of the département an action's structure is in (the end of its IRI)."""
-    if action.departement is None or not action.departement.iri.startswith(DEPARTEMENT_IRI):
-        return None
-    return action.departement.iri[len(DEPARTEMENT_IRI) :]
+@dataclass(frozen=True)
+class Counted:
+    """What the map counts of one action: the département of its structure, the structure, stated euros."""
+
+    code: str | None
+    structure: str | None
+    euros: Decimal | None  # None when the action states no amount
+
+    @classmethod
+    def of(cls, action: Action) -> Counted:
+        place = action.departement.iri if action.departement else ""
+        code = place[len(DEPARTEMENT_IRI) :] if place.startswith(DEPARTEMENT_IRI) else None
+        stated = [grant.euros for grant in action.grants if grant.euros is not None]
+        return cls(code, action.structure.iri if action.structure else None, sum(stated) if stated else None)
 
 
-def totals(actions: Iterable[Action], measure: Measure) -> tuple[dict[str, Decimal], int]:
+def totals(actions: Iterable[Counted], measure: Measure) -> tuple[dict[str, Decimal], int]:
     """Per département code, the measure over `actions`; and how many actions had no département."""
     actions_in: defaultdict[str, int] = defaultdict(int)
     structures_in: defaultdict[str, set[str]] = defaultdict(set)
     euros_in: defaultdict[str, Decimal] = defaultdict(Decimal)
     unplaced = 0
     for action in actions:
-        code = code_of(action)
+        code = action.code
         if code is None:
             unplaced += 1
         elif measure == "actions":
             actions_in[code] += 1
         elif measure == "structures":
             if action.structure is not None:
-                structures_in[code].add(action.structure.iri)
-        else:
-            stated = [grant.euros for grant in action.grants if grant.euros is not None]
-            if stated:
-                euros_in[code] += sum(stated, Decimal(0))
+                structures_in[code].add(action.structure)
+        elif action.euros is not None:
+            euros_in[code] += action.euros
     if measure == "actions":
         return {code: Decimal(found) for code, found in actions_in.items()}, unplaced
     if measure == "structures":
@@ -248,7 +264,7 @@ class FranceMap:
 def france_map(
     actions: Iterable[Action], measure: Measure, given: Sequence[tuple[str, str]] = ()
 ) -> FranceMap:
-    values, unplaced = totals(actions, measure)
+    values, unplaced = totals(map(Counted.of, actions), measure)
     return FranceMap(measure, values, unplaced, tuple(given))
 
 
@@ -257,6 +273,54 @@ def narrowed_map(
 ) -> FranceMap:
     """The map of the actions a narrowing chooses (a value naming nothing in the graph is an error)."""
     return france_map(select(actions, narrowing, spellings), measure, narrowing.given())
+
+
+ROLES: dict[str, Callable[[Action], Iterable[Named]]] = {
+    **NARROWED_BY,
+    "funder type": lambda action: (grant.funder_type for grant in action.grants if grant.funder_type),
+}
+"""What an action names, by role; a concept page's map counts the actions naming it in any role."""
+
+
+class MapIndex:
+    """The actions as the map counts them, indexed by what they name, for a site that maps them often.
+
+    `select` scans every action for each value; at 100k actions that is most of a second per map. Here a
+    value is resolved as `select` resolves it (graph_actions.matching), then its actions are looked up.
+    """
+
+    def __init__(self, actions: list[Action], spellings: dict[str, set[str]]) -> None:
+        self.spellings = spellings
+        self.counted = [Counted.of(action) for action in actions]
+        self.naming: defaultdict[tuple[str, str], list[int]] = defaultdict(list)
+        for index, action in enumerate(actions):
+            for role, named_by in ROLES.items():
+                for thing in set(named_by(action)):
+                    self.naming[role, thing.iri].append(index)
+        known: defaultdict[str, set[Named]] = defaultdict(set)
+        for action in actions:
+            for role, named_by in ROLES.items():
+                known[role].update(named_by(action))
+        self.known = dict(known)
+
+    def chosen(self, narrowing: Narrowing) -> list[Counted]:
+        """The actions `select` would choose; a value naming nothing in the graph is an UnknownValue."""
+        indexes: set[int] | None = None
+        for what, value in narrowing.given():
+            things = matching(value, self.known.get(what, set()), self.spellings, what)
+            found = {index for iri in things for index in self.naming.get((what, iri), ())}
+            indexes = found if indexes is None else indexes & found
+        return self.counted if indexes is None else [self.counted[index] for index in sorted(indexes)]
+
+    def narrowed_map(self, measure: Measure, narrowing: Narrowing) -> FranceMap:
+        values, unplaced = totals(self.chosen(narrowing), measure)
+        return FranceMap(measure, values, unplaced, tuple(narrowing.given()))
+
+    def concept_map(self, concept: Named, what: str, measure: Measure) -> FranceMap:
+        """The map of the actions that name `concept` in any role (a Caf is a partner and a funder type)."""
+        indexes = {index for role in ROLES for index in self.naming.get((role, concept.iri), ())}
+        values, unplaced = totals((self.counted[index] for index in sorted(indexes)), measure)
+        return FranceMap(measure, values, unplaced, ((what, concept.label),))
 
 
 def draw_map(graph: Path, out: Path, measure: Measure, narrowing: Narrowing) -> FranceMap:

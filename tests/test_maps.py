@@ -22,7 +22,17 @@ from csgraph.engines import run_query
 from csgraph.errors import UnknownValue
 from csgraph.fiches import read_fiches
 from csgraph.graph_actions import Narrowing, read_actions, read_names
-from csgraph.maps import GAP_FILL, RAMP, FranceMap, Measure, Scale, draw_map, narrowed_map
+from csgraph.maps import (
+    GAP_FILL,
+    MEASURES,
+    RAMP,
+    FranceMap,
+    MapIndex,
+    Measure,
+    Scale,
+    draw_map,
+    narrowed_map,
+)
 from csgraph.site import maps as site_maps
 from csgraph.site.app import Site, create_app
 from csgraph.store import open_graph
@@ -156,6 +166,11 @@ def test_euros_are_the_stated_amounts_of_the_chosen_actions(sample_graph: Path) 
 def test_a_value_naming_nothing_is_an_error_not_a_blank_map(sample_graph: Path) -> None:
     with pytest.raises(UnknownValue, match="keyword"):
         sample_map(sample_graph, "actions", Narrowing(keyword="Sante publique imaginaire"))
+    store = open_graph(sample_graph)
+    names = read_names(store)
+    index = MapIndex(read_actions(store, names), names.spellings)
+    with pytest.raises(UnknownValue, match="public"):
+        index.narrowed_map("actions", Narrowing(public="Martiens"))
 
 
 def test_quantile_classes_hold_about_as_many_departements_each() -> None:
@@ -217,6 +232,20 @@ def test_every_departement_the_fiches_name_is_on_a_10k_map(tmp_path: Path) -> No
     assert set(drawn.values) == named
     found = shapes((tmp_path / "map.svg").read_text(encoding="utf-8"))
     assert {code for code, path in found.items() if path.get("fill") != GAP_FILL} == named
+    store = open_graph(graph)
+    names = read_names(store)
+    actions = read_actions(store, names)
+    index = MapIndex(actions, names.spellings)
+    narrowings = (
+        Narrowing(keyword="sante"),
+        Narrowing(keyword="Culture", public="Familles"),
+        Narrowing(partner="Caf"),
+    )
+    for narrowing in (Narrowing(), *narrowings):
+        for measure in MEASURES:
+            assert index.narrowed_map(measure, narrowing) == narrowed_map(
+                actions, names.spellings, measure, narrowing
+            )
 
 
 # The site's /map (its routes are added here while app.py does not list them yet)

@@ -21,7 +21,6 @@ from starlette.routing import BaseRoute, Route
 
 from csgraph.errors import UnknownValue
 from csgraph.graph_actions import (
-    NARROWED_BY,
     Action,
     Named,
     Names,
@@ -30,7 +29,7 @@ from csgraph.graph_actions import (
     read_actions,
     read_names,
 )
-from csgraph.maps import MEASURES, WORDS, Measure, france_map, narrowed_map
+from csgraph.maps import MEASURES, WORDS, MapIndex, Measure
 from csgraph.names import closest
 from csgraph.site.app import Site, render, site_of
 from csgraph.site.i18n import lang_of, tr
@@ -77,26 +76,25 @@ CONCEPT_SCHEMES = {
 
 @dataclass(frozen=True)
 class GraphActions:
-    """The actions of the served graph, and the values each filter can take (the labels they carry)."""
+    """The actions of the served graph, their index for maps, and the values each filter can take."""
 
     names: Names
     actions: list[Action]
+    index: MapIndex
     choices: dict[str, tuple[Named, ...]]
 
     @classmethod
     def read(cls, store: ox.Store) -> GraphActions:
         names = read_names(store)
         actions = read_actions(store, names)
+        index = MapIndex(actions, names.spellings)
         choices = {
             item.name: tuple(
-                sorted(
-                    {thing for action in actions for thing in NARROWED_BY[item.what](action)},
-                    key=lambda thing: (thing.label.casefold(), thing.iri),
-                )
+                sorted(index.known.get(item.what, ()), key=lambda thing: (thing.label.casefold(), thing.iri))
             )
             for item in FILTERS
         }
-        return cls(names, actions, choices)
+        return cls(names, actions, index, choices)
 
 
 def graph_actions_of(site: Site) -> GraphActions:
@@ -180,7 +178,7 @@ def map_page(request: Request) -> Response:
     drawn = kept(
         site,
         ("map", measure, narrowing),
-        lambda: narrowed_map(data.actions, data.names.spellings, measure, narrowing),
+        lambda: data.index.narrowed_map(measure, narrowing),
     )
     svg = kept(site, ("svg", measure, narrowing, lang), lambda: drawn.svg(lang, departement_link(lang)))
     context = {
@@ -222,22 +220,13 @@ def concept_map_svg(
     namespace = next((space for space in CONCEPT_SCHEMES if concept.startswith(space)), None)
     if namespace is None:
         return None
-    what = CONCEPT_SCHEMES[namespace]
 
     def draw() -> str:
         data = graph_actions_of(site)
-        chosen = [action for action in data.actions if concept in mentioned(action)]
-        label = data.names.named(concept).label
-        return france_map(chosen, measure, [(what, label)]).svg(lang, departement_link(lang))
+        drawn = data.index.concept_map(data.names.named(concept), CONCEPT_SCHEMES[namespace], measure)
+        return drawn.svg(lang, departement_link(lang))
 
     return Markup(kept(site, ("concept", concept, measure, lang), draw))
-
-
-def mentioned(action: Action) -> set[str]:
-    """The IRIs of the concepts an action names: keywords, publics, partner types, funder types."""
-    things = (*action.keywords, *action.publics, *action.partner_types)
-    funder_types = (grant.funder_type for grant in action.grants if grant.funder_type is not None)
-    return {thing.iri for thing in (*things, *funder_types)}
 
 
 routes: list[BaseRoute] = [Route("/map", map_page)]
