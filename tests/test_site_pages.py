@@ -404,3 +404,21 @@ def test_public_address_is_announced() -> None:
     assert notice is not None and "lecture seule" in notice and "public" in notice
     assert set(allowed_hosts("127.0.0.1")) >= {"127.0.0.1", "localhost"}
     assert allowed_hosts("192.0.2.7") == ("192.0.2.7",)
+
+
+def test_concept_structures_from_the_index_equal_the_store_answer(sample_graph: Path) -> None:
+    """Concept pages count a concept's structures from the actions index; SPARQL must agree."""
+    from csgraph.site import pages, things
+
+    site = Site(sample_graph, open_graph(sample_graph), hosts=("testserver",))
+    tally = Tally.scan(site.store)
+    checked = 0
+    for link, by_concept in tally.counts.items():
+        if link not in pages.FILTERS:
+            continue
+        for concept in by_concept:
+            assert pages.concept_structures(site, link, concept) == things.concept_structures(
+                site.store, link, concept
+            ), (link, concept)
+            checked += 1
+    assert checked >= 17 + 10  # the sample's 17 keywords, its publics, partner and funder types…
