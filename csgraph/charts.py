@@ -26,6 +26,7 @@ from csgraph.svg import (
     serialised,
     shortened,
     text_width,
+    words,
     wrapped,
     write_image,
 )
@@ -56,10 +57,6 @@ BAR_FILL = "#3182bd"
 INK = "#1a202c"
 GREY = "#4a5568"
 GRID = "#e2e8f0"
-
-
-def words(lang: str, french: str, english: str) -> str:
-    return english if lang == "en" else french
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from csgraph.graph_actions import (
 from csgraph.resources import project_file
 from csgraph.site.formatting import count, euros, number
 from csgraph.store import open_graph
-from csgraph.svg import check_image, document, element, serialised, write_image
+from csgraph.svg import check_image, document, element, serialised, words, write_image
 from csgraph.vocabulary import BASE
 
 Measure = Literal["actions", "structures", "euros"]
@@ -82,10 +82,6 @@ FILTER_NAMES = {
     "funder type": ("type de financeur", "funder type"),
 }
 """How the map's subtitle names what chose the actions (the `what` of `Narrowing.given()`)."""
-
-
-def words(lang: str, french: str, english: str) -> str:
-    return english if lang == "en" else french
 
 
 @dataclass(frozen=True)
