@@ -248,7 +248,7 @@ def test_every_departement_the_fiches_name_is_on_a_10k_map(tmp_path: Path) -> No
             )
 
 
-# The site's /map (its routes are added here while app.py does not list them yet)
+# The site's /map
 
 
 @pytest.fixture(scope="module")
@@ -257,10 +257,7 @@ def map_client(sample_graph: Path) -> TestClient:
 
 
 def client_for(graph: Path) -> TestClient:
-    application = create_app(Site(graph, open_graph(graph), hosts=("testserver",)))
-    if not any(getattr(route, "path", None) == "/map" for route in application.router.routes):
-        application.router.routes[1:1] = site_maps.routes
-    return TestClient(application)
+    return TestClient(create_app(Site(graph, open_graph(graph), hosts=("testserver",))))
 
 
 def test_map_page_shows_the_svg_and_a_table_of_the_same_numbers(map_client: TestClient) -> None:

@@ -233,7 +233,7 @@ async def favicon(request: Request) -> Response:
 
 
 def create_app(site: Site) -> Starlette:
-    from csgraph.site import actions, pages, questions, sparql
+    from csgraph.site import actions, maps, pages, questions, sparql
 
     routes = [
         Mount("/static", StaticFiles(packages=[("csgraph", "static")]), name="static"),
@@ -242,6 +242,7 @@ def create_app(site: Site) -> Starlette:
         *actions.routes,
         *questions.routes,
         *sparql.routes,
+        *maps.routes,
     ]
     app = Starlette(
         routes=routes,
@@ -342,10 +343,11 @@ def serve(
 
 def warm(site: Site) -> None:
     """What the pages need from every action, computed while the first visitor is still on their way."""
-    from csgraph.site import actions, pages
+    from csgraph.site import actions, maps, pages
 
     pages.tally_of(site)
     actions.actions_index(site)
+    maps.graph_actions_of(site)
 
 
 def open_when_started(server: uvicorn.Server, address: str) -> None:
