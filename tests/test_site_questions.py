@@ -249,3 +249,17 @@ def test_hostile_fiche_text_stays_text(hostile_client: TestClient) -> None:
     document = hostile_client.get("/questions/actions-in-departement.json", params={"departement": "62"})
     binding = json.loads(document.text)["results"]["bindings"][0]
     assert binding["structure"]["value"] == HOSTILE_STRUCTURE, "JSON is for machines: the value as written"
+
+
+def test_a_question_with_numbers_has_its_bar_chart_and_a_list_has_none(site_client: TestClient) -> None:
+    page = site_client.get("/questions/actions-per-keyword").text
+    chart = page[page.index('<figure class="chart">') : page.index("</figure>")]
+    assert "<svg" in chart and "Actions par mot clé" in chart
+    assert '<figure class="chart">' not in site_client.get("/questions/keywords-without-action").text
+
+
+def test_a_keyword_page_maps_its_departements(site_client: TestClient) -> None:
+    page = site_client.get("/keyword/culture").text
+    drawn = page[page.index('<figure class="map">') : page.index("</figure>")]
+    assert drawn.count('<a href="/departement/') == 101
+    assert "Pas-de-Calais (62) : " in drawn

@@ -24,6 +24,7 @@ from csgraph.site.app import NotFound, Site, error_page, render, site_of
 from csgraph.site.describe import CSG
 from csgraph.site.i18n import lang_of, tr
 from csgraph.site.links import SEGMENT, iri_of
+from csgraph.site.maps import concept_map_svg
 from csgraph.site.tally import Tally
 from csgraph.vocabulary import SCHEME_PREFIXES, scheme_iri
 
@@ -270,6 +271,7 @@ def concept_page(request: Request, site: Site, iri: str) -> Response | None:
     ]
     scheme = scheme_of(tally, found.concept.scheme)
     context = {**page_context(request, site), "page": found, "sections": sections, "scheme": scheme}
+    context["map"] = concept_map_svg(site, iri, lang_of(request))
     return render(request, "site/concept.html", context)
 
 

@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 import pyoxigraph as ox
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from csgraph.catalogue import LISTED_PARAMETERS, StoredQuery, bundled_queries, normalised, parameter_values
+from csgraph.charts import bar_chart_svg, numeric_columns
 from csgraph.departements import all_departements
 from csgraph.engines import select_oxigraph, with_values
 from csgraph.errors import CsgraphError, UnknownValue
@@ -328,6 +330,13 @@ async def download(
     )
 
 
+def chart_of(query: StoredQuery, results: Results | None, lang: str) -> Markup | None:
+    """Bars of the answer's first numeric column, drawn here as SVG (no script), for answers that have one."""
+    if not results or not results.rows or not numeric_columns(results):
+        return None
+    return Markup(bar_chart_svg(results, query, lang=lang))  # built as XML elements: every label escaped
+
+
 def page_context(
     request: Request,
     query: StoredQuery,
@@ -377,6 +386,7 @@ def page_context(
         "rows": rows,
         "total": len(results.rows) if results else 0,
         "results": results,
+        "chart": chart_of(query, results, lang),
         "downloads": [
             (suffix.upper(), link(f"/questions/{query.name}.{suffix}", lang, **given))
             for suffix in ("csv", "json")
