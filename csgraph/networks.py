@@ -50,6 +50,18 @@ KIND_NAMES: dict[str, tuple[str, str]] = {
 }
 
 
+KIND_NAMES_FR: dict[str, tuple[str, str]] = {
+    "structure": ("structure", "structures"),
+    "partner": ("type de partenaire", "types de partenaire"),
+    "funder": ("financeur", "financeurs"),
+    "keyword": ("mot clé", "mots clés"),
+}
+"""KIND_NAMES as the French pages say them."""
+
+CORE = 5
+"""How many nodes a page calls "au cœur du réseau": the few that hold it together, not a ranking."""
+
+
 NAMED_IN_STORE = {
     "département": "{ SELECT ?action ?structure WHERE { ?action csg:organiser ?structure } } "
     "{ SELECT ?structure ?thing WHERE { ?structure csg:departement ?thing } }",
@@ -178,10 +190,14 @@ def refuse_early(store: ox.Store, spec: ViewSpec, narrowing: Narrowing, names: N
     check_drawable(links // 2 if same_property else links)
 
 
+class TooManyLinks(QueryError):
+    """A view with more links than a page can draw; the site raises the minimum weight instead of failing."""
+
+
 def check_drawable(links: int) -> None:
     """A national structures view links ~740,000 pairs: a 265 MB page no browser shows. Refuse; say how."""
     if links > LINKS_LIMIT:
-        raise QueryError(
+        raise TooManyLinks(
             f"{links:,} links are more than a page can show ({LINKS_LIMIT:,}); narrow the view with "
             "--departement, --keyword, --public or --partner, or raise --min-weight"
         )
@@ -415,15 +431,22 @@ def view(store: ox.Store, name: str, narrowing: Narrowing | None = None) -> View
     if name not in VIEWS:
         raise QueryError(f"unknown view {name!r}; the views are: {', '.join(VIEWS)}")
     narrowing = narrowing or Narrowing()
-    spec = VIEWS[name]
     names = read_names(store)
-    refuse_early(store, spec, narrowing, names)
-    actions = select(read_actions(store, names), narrowing, names.spellings)
+    refuse_early(store, VIEWS[name], narrowing, names)
+    return projected_view(name, read_actions(store, names), narrowing, names.spellings)
+
+
+def projected_view(
+    name: str, actions: list[Action], narrowing: Narrowing, spellings: dict[str, set[str]]
+) -> View:
+    """The view `name` of actions already read: the site reads them once per process, not per page."""
+    spec = VIEWS[name]
+    chosen = select(actions, narrowing, spellings)
     links = Links(min_weight=narrowing.min_weight)
-    spec.project(actions, links)
+    spec.project(chosen, links)
     graph, hidden = links.graph(spec.weight)
     describe_nodes(graph)
-    return View(name, spec, graph, len(actions), narrowing, hidden)
+    return View(name, spec, graph, len(chosen), narrowing, hidden)
 
 
 def describe_nodes(graph: nx.Graph) -> None:
@@ -437,3 +460,29 @@ def describe_nodes(graph: nx.Graph) -> None:
     for node, data in graph.nodes(data=True):
         data["degree"] = graph.degree(node)
         data["betweenness"] = round(betweenness[node], 4)
+
+
+def centrality_order(graph: nx.Graph) -> list[str]:
+    """Nodes from the one that holds the network together most (betweenness, then links) to the least."""
+    return sorted(
+        graph,
+        key=lambda node: (
+            -graph.nodes[node]["betweenness"],
+            -graph.nodes[node]["degree"],
+            graph.nodes[node]["label"],
+            node,
+        ),
+    )
+
+
+def at_the_core(graph: nx.Graph, top: int = CORE) -> list[str]:
+    """The few linked nodes pages call "au cœur du réseau" instead of quoting a betweenness nobody reads."""
+    return [node for node in centrality_order(graph) if graph.degree(node)][:top]
+
+
+def community_names(graph: nx.Graph) -> dict[int, str]:
+    """Each community named by its most central member (`autour de Caf`), not by a number."""
+    names: dict[int, str] = {}
+    for node in centrality_order(graph):
+        names.setdefault(graph.nodes[node]["community"], f"autour de {graph.nodes[node]['label']}")
+    return names

@@ -1,0 +1,516 @@
+"""`/networks/VIEW`: the network views of `csgraph viz`, inside the site, narrowed by the facets of /actions.
+
+The server projects the view from the actions read once per process (`site.maps.graph_actions_of`), lays it
+out (`render.layout`, seeded) and sends nodes with their positions, sizes, colours and the actions behind
+each node and link as JSON in a non-executable script block; `static/network-site.js` draws it with physics
+off and builds the side panel with textContent, so fiche text never becomes markup. vis-network is the copy
+`render.py` inlines into the single-file pages, served here as a script of its own (the site's CSP allows
+no inline script). A view too big for a page is summarised (the heaviest nodes, the others grouped into one
+node per kind, the weakest links left out) with a note saying what is hidden, instead of being refused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cache
+
+import networkx as nx
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from csgraph import networks, render
+from csgraph.action_index import FACETS
+from csgraph.errors import UnknownValue
+from csgraph.graph_actions import Narrowing, matching
+from csgraph.names import closest
+from csgraph.site.app import Site, site_of
+from csgraph.site.app import render as render_page
+from csgraph.site.formatting import count, euros, number
+from csgraph.site.i18n import lang_of, tr
+from csgraph.site.links import link, path_of
+from csgraph.site.maps import FILTERS as MAP_FILTERS
+from csgraph.site.maps import Filter, GraphActions, Refused, graph_actions_of, kept
+from csgraph.vocabulary import concept_namespace
+
+NODE_BUDGET = 300
+LINK_BUDGET = 2_000
+"""Above these, the page gets a summarised graph: a browser on a small laptop still draws it in a second."""
+
+LISTED_ACTIONS = 25
+"""Actions listed in the side panel for one node or link; a hub (the Caf) stands behind hundreds."""
+
+GROUPED = "urn:csgraph:autres:"
+"""Key prefix of the nodes that stand for the nodes a summary leaves out: no IRI, no page."""
+
+FILTERS = (Filter("departement", "département", "Département", "Département"), *MAP_FILTERS)
+PARAMETERS = (*(item.name for item in FILTERS), "min_weight", "lang")
+
+TITLES = {
+    "partnership": ("Partenariats : les structures et leurs types de partenaire", "Partnerships"),
+    "funding": ("Financements : qui finance quels thèmes", "Funding: who funds which themes"),
+    "keywords": ("Les mots clés qui vont ensemble", "Keywords that go together"),
+    "structures": (
+        "Les structures qui partagent des types de partenaire",
+        "Structures sharing partner types",
+    ),
+}
+MEANINGS = {
+    "partnership": (
+        "La taille dit le nombre d'actions ; l'épaisseur d'un lien, les actions menées avec ce type "
+        "de partenaire.",
+        "Size: number of actions; width of a link: actions led with this partner type.",
+    ),
+    "funding": (
+        "La taille dit les euros déclarés ; l'épaisseur d'un lien, les euros des actions de ce thème.",
+        "Size: euros stated; width of a link: euros of the actions with this keyword.",
+    ),
+    "keywords": (
+        "La taille dit le nombre d'actions ; l'épaisseur d'un lien, les actions qui portent les deux "
+        "mots clés.",
+        "Size: number of actions; width of a link: actions carrying both keywords.",
+    ),
+    "structures": (
+        "La taille dit le nombre d'actions ; l'épaisseur d'un lien, les types de partenaire partagés.",
+        "Size: number of actions; width of a link: partner types both structures work with.",
+    ),
+}
+FACET_OF_SCHEME = {
+    concept_namespace("keyword"): "keyword",
+    concept_namespace("public"): "public",
+    concept_namespace("partner"): "partner",
+    concept_namespace("funder-category"): "funder",
+}
+"""A node whose IRI is a concept of these schemes has a facet of /actions, and so a narrowed list there."""
+
+ACTIONS_FACETS = {spec.name for spec in FACETS}
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """One page's network: the view (perhaps summarised), the JSON the script draws, and what was hidden."""
+
+    projected: networks.View
+    data: dict[str, object]
+    notes: list[str]
+
+
+def kind_words(kind: str, amount: int, lang: str) -> str:
+    one, many = (networks.KIND_NAMES if lang == "en" else networks.KIND_NAMES_FR)[kind]
+    return f"{number(amount, lang)} {one if amount == 1 else many}"
+
+
+@cache
+def vis_network() -> str:
+    return render.vis_script()
+
+
+async def vis_network_script(request: Request) -> Response:
+    """The vis-network that `csgraph viz` inlines, served from the package: no CDN, nothing fetched."""
+    return Response(
+        vis_network(),
+        media_type="text/javascript; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
+def asked(request: Request, data: GraphActions) -> Narrowing:
+    """The narrowing the query string asks for; an unknown parameter or value is refused, never ignored."""
+    lang = lang_of(request)
+    params = request.query_params
+    unknown = [name for name in params if name not in PARAMETERS]
+    if unknown:
+        names = ", ".join(PARAMETERS[:-1])
+        raise Refused(
+            f"Paramètre inconnu : « {unknown[0]} ». Le réseau se règle par : {names}.",
+            f"Unknown parameter: “{unknown[0]}”. The network is set by: {names}.",
+        )
+    wanted = {item.name: params[item.name].strip() for item in FILTERS if params.get(item.name, "").strip()}
+    for item in FILTERS:
+        value = wanted.get(item.name)
+        choices = choices_of(data, item.name)
+        try:
+            if value:
+                matching(value, set(choices), data.names.spellings, item.what)
+        except UnknownValue:
+            near = closest(value, [thing.label for thing in choices])
+            path = request.url.path
+            raise Refused(
+                f"{item.french} inconnu dans ce graphe : « {value} ».",
+                f"{item.english} not in this graph: “{value}”.",
+                [(label, link(path, lang, **{**wanted, item.name: label})) for label in near],
+            ) from None
+    weight = params.get("min_weight", "").strip() or "0"
+    if not weight.isdigit() or int(weight) > 1000:
+        raise Refused(
+            f"Poids minimal invalide : « {weight} ». Donnez un nombre entier (0 pour tous les liens).",
+            f"Invalid minimum weight: “{weight}”. Give a whole number (0 for every link).",
+        )
+    return Narrowing(**wanted, min_weight=int(weight))
+
+
+def choices_of(data: GraphActions, name: str) -> tuple[networks.Named, ...]:
+    if name == "departement":
+        found = {action.departement for action in data.actions if action.departement}
+        return tuple(sorted(found, key=lambda thing: (thing.label.casefold(), thing.iri)))
+    return data.choices[name]
+
+
+def within_links(name: str, data: GraphActions, narrowing: Narrowing) -> tuple[networks.View, int]:
+    """The view, with the minimum weight raised (doubling from 2) until its links fit a page at all."""
+    weight = narrowing.min_weight
+    while True:
+        try:
+            chosen = dataclasses.replace(narrowing, min_weight=weight)
+            return networks.projected_view(name, data.actions, chosen, data.names.spellings), weight
+        except networks.TooManyLinks:
+            weight = max(2, weight * 2)
+
+
+def grouped_key(kind: str) -> str:
+    return GROUPED + kind
+
+
+def summarised(projected: networks.View, lang: str) -> tuple[networks.View, list[str]]:
+    """At most NODE_BUDGET nodes and LINK_BUDGET links: the heaviest kept, the rest said in a note.
+
+    Left-out nodes become one node per kind (`autres (1 200 structures)`) that keeps their links to the
+    nodes shown, so the picture still says that the Caf partners with many more; then only the heaviest
+    links are drawn.
+    """
+    graph = projected.graph
+    notes: list[str] = []
+    if len(graph) <= NODE_BUDGET and graph.number_of_edges() <= LINK_BUDGET:
+        return projected, notes
+    measure = projected.spec.size_by
+    order = sorted(graph, key=lambda node: (-graph.nodes[node][measure], -graph.degree(node), node))
+    kinds = {data["kind"] for _, data in graph.nodes(data=True)}
+    shown = set(order[: NODE_BUDGET - len(kinds)]) if len(graph) > NODE_BUDGET else set(graph)
+    into = {node: node if node in shown else grouped_key(graph.nodes[node]["kind"]) for node in graph}
+    summary = nx.Graph()
+    left_out: defaultdict[str, list[str]] = defaultdict(list)
+    for node in order:
+        data = graph.nodes[node]
+        if node in shown:
+            summary.add_node(node, **data)
+        else:
+            left_out[data["kind"]].append(node)
+    for kind, members in sorted(left_out.items()):
+        behind = tuple(sorted({action for node in members for action in graph.nodes[node]["behind"]}))
+        summary.add_node(
+            grouped_key(kind),
+            label=f"{tr(lang, 'autres', 'others')} ({kind_words(kind, len(members), lang)})",
+            kind=kind,
+            actions=len(behind),
+            euros=sum(graph.nodes[node]["euros"] for node in members),
+            behind=behind,
+        )
+        hidden = kind_words(kind, len(members), lang)
+        notes.append(
+            tr(
+                lang,
+                f"{hidden} parmi les plus petits : regroupés en un nœud « autres ».",
+                f"{hidden} among the smallest: grouped into one “others” node.",
+            )
+        )
+    for one, other, data in graph.edges(data=True):
+        ends = tuple(sorted((into[one], into[other])))
+        if ends[0] == ends[1]:
+            continue
+        if summary.has_edge(*ends):
+            kept_data = summary.edges[ends]
+            kept_data["weight"] += data["weight"]
+            kept_data["euros"] += data["euros"]
+            kept_data["behind"] = tuple(sorted(set(kept_data["behind"]) | set(data["behind"])))
+            kept_data["actions"] = len(kept_data["behind"])
+            kept_data["shared"] = tuple(sorted(set(kept_data["shared"]) | set(data["shared"])))
+        else:
+            summary.add_edge(*ends, **data)
+    if summary.number_of_edges() > LINK_BUDGET:
+        edges = sorted(summary.edges(data="weight"), key=lambda edge: (-edge[2], edge[0], edge[1]))
+        dropped = edges[LINK_BUDGET:]
+        summary.remove_edges_from((one, other) for one, other, _ in dropped)
+        notes.append(
+            tr(
+                lang,
+                f"Les {number(len(dropped), lang)} liens les plus faibles ne sont pas tracés.",
+                f"The {number(len(dropped), lang)} weakest links are not drawn.",
+            )
+        )
+    networks.describe_nodes(summary)
+    notes.append(
+        tr(
+            lang,
+            "Pour tout voir, choisissez un département, un mot clé, un public ou un type de partenaire, "
+            "ou relevez le poids minimal des liens.",
+            "To see everything, choose a département, a keyword, a public or a partner type, or raise the "
+            "minimum weight of links.",
+        )
+    )
+    return dataclasses.replace(projected, graph=summary), notes
+
+
+def listed_actions(behind: tuple[networks.Action, ...], lang: str) -> list[list[str]]:
+    return [[action.place, link(action.iri, lang)] for action in behind[:LISTED_ACTIONS]]
+
+
+def actions_link(node: str, narrowing: Narrowing, lang: str) -> str | None:
+    """`/actions` narrowed to this node as well as to the page's filters, where /actions has its facet."""
+    facet = next((name for space, name in FACET_OF_SCHEME.items() if node.startswith(space)), None)
+    if facet is None or facet not in ACTIONS_FACETS:
+        return None
+    given = {item.name: getattr(narrowing, item.name) for item in FILTERS if getattr(narrowing, item.name)}
+    return link("/actions", lang, **{**given, facet: node.rsplit("/", 1)[-1]})
+
+
+def measure_words(projected: networks.View, data: dict, lang: str) -> str:
+    words = count(data["actions"], lang, "action")
+    if projected.spec.size_by == "euros" and data["euros"]:
+        stated = tr(lang, "déclarés", "stated")
+        words = f"{euros(round(data['euros'], 2), lang)} {stated} · {words}"
+    return words
+
+
+def node_facts(
+    projected: networks.View, node: str, core: set[str], groups: dict[int, str], lang: str
+) -> list[str]:
+    """What the panel says of a node, in words: its actions, what it links, its place in the network."""
+    graph = projected.graph
+    data = graph.nodes[node]
+    facts = [measure_words(projected, data, lang)]
+    neighbours: defaultdict[str, int] = defaultdict(int)
+    for other in graph[node]:
+        neighbours[graph.nodes[other]["kind"]] += 1
+    for kind in networks.KIND_NAMES:
+        if neighbours[kind]:
+            facts.append(tr(lang, "relie ", "links ") + kind_words(kind, neighbours[kind], lang))
+    if not graph.degree(node):
+        facts.append(tr(lang, "sans lien dans cette vue", "without links in this view"))
+    if data.get("funder_type"):
+        facts.append(tr(lang, "type de financeur : ", "funder type: ") + data["funder_type"])
+    if node in core:
+        facts.append(tr(lang, "au cœur du réseau", "at the heart of the network"))
+    if projected.spec.colour_by == "community" and graph.degree(node):
+        facts.append(tr(lang, "groupe ", "group ") + community_words(groups[data["community"]], lang))
+    return facts
+
+
+def community_words(name: str, lang: str) -> str:
+    return name if lang == "fr" else name.replace("autour de ", "around ", 1)
+
+
+def page_data(projected: networks.View, lang: str) -> dict[str, object]:
+    """Nodes and links as the script draws them: positions given, every word in the page's language."""
+    graph = projected.graph
+    order = sorted(graph)
+    number_of = {node: index for index, node in enumerate(order)}
+    positions, fill, sizes = render.layout(graph), render.colours(projected), render.node_sizes(projected)
+    core = set(networks.at_the_core(graph))
+    groups = networks.community_names(graph)
+    kind_names = networks.KIND_NAMES if lang == "en" else networks.KIND_NAMES_FR
+    nodes = []
+    for node in order:
+        data = graph.nodes[node]
+        grouped = node.startswith(GROUPED)
+        nodes.append(
+            {
+                "id": number_of[node],
+                "label": data["label"],
+                "kind": kind_names[data["kind"]][0],
+                "shape": render.KIND_STYLES[data["kind"]].shape,
+                "color": fill[node],
+                "value": sizes[node],
+                "x": positions[node][0],
+                "y": positions[node][1],
+                "facts": node_facts(projected, node, core, groups, lang),
+                "page": None if grouped else path_of(node) and link(node, lang),
+                "list": None if grouped else actions_link(node, projected.narrowing, lang),
+                "actions": listed_actions(data["behind"], lang),
+                "more": max(0, len(data["behind"]) - LISTED_ACTIONS),
+            }
+        )
+    edges = []
+    for (one, other), width in render.edge_widths(graph).items():
+        data = graph.edges[one, other]
+        facts = [measure_words(projected, data, lang)]
+        if data["shared"]:
+            facts.append(
+                tr(lang, "types de partenaire partagés : ", "shared partner types: ")
+                + ", ".join(data["shared"])
+            )
+        edges.append(
+            {
+                "id": f"{number_of[one]}-{number_of[other]}",
+                "from": number_of[one],
+                "to": number_of[other],
+                "width": width,
+                "heading": f"{graph.nodes[one]['label']} — {graph.nodes[other]['label']}",
+                "facts": facts,
+                "actions": listed_actions(data["behind"], lang),
+                "more": max(0, len(data["behind"]) - LISTED_ACTIONS),
+            }
+        )
+    return {"nodes": nodes, "edges": edges, "options": vis_options(len(nodes)), "words": script_words(lang)}
+
+
+def vis_options(node_count: int) -> dict[str, object]:
+    """render's options with physics off (positions are given) and labels scaled with the node: the
+    biggest nodes' labels show at every zoom, the smaller ones appear as one zooms in."""
+    options = render.vis_options(node_count)
+    options["physics"] = {"enabled": False}
+    options["interaction"] = {**options["interaction"], "hideEdgesOnDrag": node_count > NODE_BUDGET // 2}
+    options["nodes"] = {
+        **options["nodes"],
+        "scaling": {
+            "min": 12,
+            "max": 40,
+            "label": {"enabled": True, "min": 16, "max": 40, "drawThreshold": 9, "maxVisible": 28},
+        },
+    }
+    return options
+
+
+def script_words(lang: str) -> dict[str, str]:
+    return {
+        "page": tr(lang, "Ouvrir sa page", "Open its page"),
+        "list": tr(lang, "Voir ces actions dans la liste", "See these actions in the list"),
+        "actions": tr(lang, "Les actions derrière", "The actions behind it"),
+        "link_actions": tr(lang, "Les actions qui font ce lien", "The actions that make this link"),
+        "more": tr(lang, "et {n} autres", "and {n} more"),
+        "none": tr(lang, "Aucun nœud ne porte ce nom.", "No node has this name."),
+        "found": tr(lang, "Trouvé : {label}", "Found: {label}"),
+        "close": tr(lang, "Fermer", "Close"),
+    }
+
+
+def summary_words(projected: networks.View, lang: str) -> str:
+    graph = projected.graph
+    parts = [count(projected.actions, lang, "action")]
+    parts += [kind_words(kind, amount, lang) for kind, amount in projected.kinds().items()]
+    parts.append(count(graph.number_of_edges(), lang, tr(lang, "lien", "link")))
+    return " · ".join(parts)
+
+
+def drawn_view(site: Site, name: str, narrowing: Narrowing, lang: str) -> Drawn:
+    def draw() -> Drawn:
+        data = graph_actions_of(site)
+        projected, weight = within_links(name, data, narrowing)
+        notes = []
+        if weight != narrowing.min_weight:
+            notes.append(
+                tr(
+                    lang,
+                    f"Trop de liens pour une page : seuls les liens de poids {weight} ou plus sont gardés.",
+                    f"Too many links for a page: only links of weight {weight} or more are kept.",
+                )
+            )
+        if projected.hidden:
+            notes.append(
+                tr(
+                    lang,
+                    f"{count(projected.hidden, lang, 'nœud')} sans lien assez fort, non tracés.",
+                    f"{count(projected.hidden, lang, 'node')} without a strong enough link, not drawn.",
+                )
+            )
+        projected, summary_notes = summarised(projected, lang)
+        return Drawn(projected, page_data(projected, lang), notes + summary_notes)
+
+    return kept(site, ("network", name, narrowing, lang), draw)
+
+
+def form_context(data: GraphActions, given: dict[str, str], weight: str, lang: str) -> dict[str, object]:
+    return {
+        "filters": [
+            {
+                "name": item.name,
+                "label": tr(lang, item.french, item.english),
+                "value": given.get(item.name, ""),
+                "choices": [thing.label for thing in choices_of(data, item.name)],
+            }
+            for item in FILTERS
+        ],
+        "min_weight": weight,
+        "views": [(view_name, tr(lang, *TITLES[view_name])) for view_name in networks.VIEWS],
+    }
+
+
+def network_page(request: Request) -> Response:
+    name = request.path_params["view"]
+    if name not in networks.VIEWS:
+        raise HTTPException(404)
+    site, lang = site_of(request), lang_of(request)
+    data = graph_actions_of(site)
+    typed = {item.name: request.query_params.get(item.name, "") for item in FILTERS}
+    common = {"name": name, "title": tr(lang, *TITLES[name]), "meaning": tr(lang, *MEANINGS[name])}
+    try:
+        narrowing = asked(request, data)
+    except Refused as problem:
+        context = {**common, **form_context(data, typed, request.query_params.get("min_weight", ""), lang)}
+        return render_page(request, "site/network.html", {**context, "problem": problem, "drawn": None}, 400)
+    drawn = drawn_view(site, name, narrowing, lang)
+    context = {
+        **common,
+        **form_context(data, typed, str(narrowing.min_weight or ""), lang),
+        "problem": None,
+        "drawn": drawn,
+        "summary": summary_words(drawn.projected, lang),
+        "legend": legend(drawn.projected, lang),
+        "data": render.script_json(drawn.data),
+    }
+    return render_page(request, "site/network.html", context)
+
+
+def legend(projected: networks.View, lang: str) -> list[dict[str, str]]:
+    """What the colours say: kinds, or the largest communities named by their central node."""
+    if projected.spec.colour_by == "kind":
+        return [
+            {
+                "colour": render.KIND_STYLES[kind].colour,
+                "shape": render.KIND_STYLES[kind].shape,
+                "text": kind_words(kind, amount, lang),
+            }
+            for kind, amount in projected.kinds().items()
+        ]
+    graph = projected.graph
+    sizes: defaultdict[int, int] = defaultdict(int)
+    for _, community in graph.nodes(data="community"):
+        sizes[community] += 1
+    names = networks.community_names(graph)
+    shown = sorted(sizes)[: len(render.COMMUNITY_COLOURS)]
+    entries = [
+        {
+            "colour": render.community_colour(community),
+            "shape": "dot",
+            "text": f"{community_words(names[community], lang)} ({number(sizes[community], lang)})",
+        }
+        for community in shown
+    ]
+    if len(sizes) > len(shown):
+        rest = len(sizes) - len(shown)
+        entries.append(
+            {
+                "colour": render.OTHER_COMMUNITIES,
+                "shape": "dot",
+                "text": tr(lang, f"{rest} petits groupes", f"{rest} small groups"),
+            }
+        )
+    return entries
+
+
+def networks_page(request: Request) -> Response:
+    lang = lang_of(request)
+    views = [
+        {"name": name, "title": tr(lang, *TITLES[name]), "meaning": tr(lang, *MEANINGS[name])}
+        for name in networks.VIEWS
+    ]
+    return render_page(request, "site/networks.html", {"views": views})
+
+
+routes: list[BaseRoute] = [
+    Route("/networks", networks_page),
+    Route("/networks/vis-network.js", vis_network_script),
+    Route("/networks/{view}", network_page),
+]
