@@ -185,6 +185,15 @@ def build(
     push_chunk: Annotated[
         int | None, typer.Option("--push-chunk", min=1, help="Triples per request (default: 50000).")
     ] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--timeout",
+            min=0.1,
+            metavar="SECONDS",
+            help="How long the --push server may take to answer each request (default: 120; connecting: 10).",
+        ),
+    ] = None,
 ) -> None:
     """Parse the fiches and write the knowledge graph (graph.ttl)."""
     from csgraph.build import build as run_build
@@ -220,7 +229,13 @@ def build(
         if push:
             from csgraph import remote
 
-            sent = remote.push_graph(result.graph, push, push_graph, push_chunk or remote.CHUNK_TRIPLES)
+            sent = remote.push_graph(
+                result.graph,
+                push,
+                push_graph,
+                push_chunk or remote.CHUNK_TRIPLES,
+                timeout=timeout or remote.TIMEOUT_SECONDS,
+            )
             out.print(
                 f"pushed {sent.triples} triples in {sent.requests} request(s) to {sent.target} "
                 f"in {sent.seconds:.1f} s"
@@ -253,19 +268,45 @@ def query(
         Literal["table", "csv", "tsv", "json"],
         typer.Option("--format", "-f", help="table for people; csv, tsv, json: W3C SPARQL results."),
     ] = "table",
+    allow_service: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-service",
+            metavar="URL",
+            help="An endpoint the query's SERVICE clauses may call (refused otherwise); repeat for more.",
+        ),
+    ] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--timeout",
+            min=0.1,
+            metavar="SECONDS",
+            help="How long --endpoint may take to answer (default: 60; connecting: 10 at most).",
+        ),
+    ] = None,
 ) -> None:
     """Answer a coverage question from the graph or a SPARQL endpoint."""
     from csgraph.catalogue import find_query, parse_assignments
-    from csgraph.engines import run_query
+    from csgraph.engines import TIMEOUT_SECONDS, TRIPLE_FORMS, query_form, run_query
     from csgraph.results import render
     from csgraph.terminal import results_table
 
     with reported():
         stored = find_query(name)
         graph = graph or (None if endpoint else DEFAULT_GRAPH)
-        results = run_query(stored, parse_assignments(param or []), graph=graph, endpoint=endpoint)
+        results = run_query(
+            stored,
+            parse_assignments(param or []),
+            graph=graph,
+            endpoint=endpoint,
+            allowed_services=allow_service or (),
+            timeout=timeout or TIMEOUT_SECONDS,
+        )
         if output_format == "table":
-            out.print(results_table(results, stored.title))
+            triples = query_form(stored) in TRIPLE_FORMS
+            title = f"{stored.title}: its triples, one per row" if triples else stored.title
+            out.print(results_table(results, title))
         else:
             stdout.write(render(results, output_format))
 

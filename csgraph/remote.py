@@ -6,12 +6,17 @@ N-Triples in both, so neither side ever holds more than a chunk in memory. Conne
 5xx answers are retried with backoff (POSTing the same triples twice is harmless: a graph is a set);
 a refusal (4xx) or a server that stays out of reach becomes one RemoteError line.
 
+Every exchange has two time limits: connecting (CONNECT_SECONDS) and each read of the answer (the
+`timeout` given). A server that accepts the connection and then says nothing is reported once its time is
+up, and not tried again: waiting as long again would not make it answer.
+
 Standard library only (urllib): nothing to install on the machine that pushes.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import http.client
 import json
 import time
@@ -27,7 +32,8 @@ import pyoxigraph as ox
 from csgraph.errors import CsgraphError, InputError, RemoteError
 
 CHUNK_TRIPLES = 50_000
-TIMEOUT_SECONDS = 120.0
+TIMEOUT_SECONDS = 120.0  # for the answer to one chunk of a push
+CONNECT_SECONDS = 10.0  # at most, for any exchange; less when the timeout given is shorter
 RETRIES = 3
 BACKOFF_SECONDS = 0.3
 NTRIPLES = "application/n-triples"
@@ -154,6 +160,18 @@ def serialized(triples: list[ox.Triple]) -> bytes:
     return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
 
 
+def sparql_graph(
+    endpoint: str, query: str, *, timeout: float = TIMEOUT_SECONDS, retries: int = RETRIES
+) -> bytes:
+    """The triples a CONSTRUCT or DESCRIBE gives, as N-Triples or Turtle (N-Triples is Turtle too)."""
+    body = urllib.parse.urlencode({"query": query}).encode("utf-8")
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Accept": f"{NTRIPLES}, text/turtle;q=0.9",
+    }
+    return send(Endpoint.parse(endpoint), "POST", body, headers, timeout, retries)
+
+
 def sparql_select(
     endpoint: str, query: str, *, timeout: float = TIMEOUT_SECONDS, retries: int = RETRIES
 ) -> dict[str, object]:
@@ -174,20 +192,55 @@ def sparql_select(
     return document
 
 
+class ReadTimed(http.client.HTTPConnection):
+    """A connection given `timeout` seconds to connect, then `read_timeout` for each read of the answer."""
+
+    def __init__(self, *arguments: object, read_timeout: float, **options: object) -> None:
+        super().__init__(*arguments, **options)  # type: ignore[arg-type]
+        self.read_timeout = read_timeout
+
+    def connect(self) -> None:
+        super().connect()
+        self.sock.settimeout(self.read_timeout)
+
+
+class ReadTimedHTTPS(ReadTimed, http.client.HTTPSConnection):
+    """The same over TLS: the handshake is part of connecting."""
+
+
+class ReadTimedHandler(urllib.request.HTTPHandler, urllib.request.HTTPSHandler):
+    def __init__(self, read_timeout: float) -> None:
+        urllib.request.HTTPHandler.__init__(self)
+        urllib.request.HTTPSHandler.__init__(self)
+        self.read_timeout = read_timeout
+
+    def http_open(self, request: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(functools.partial(ReadTimed, read_timeout=self.read_timeout), request)
+
+    def https_open(self, request: urllib.request.Request) -> http.client.HTTPResponse:
+        connection = functools.partial(ReadTimedHTTPS, read_timeout=self.read_timeout)
+        return self.do_open(connection, request, context=self._context)  # type: ignore[attr-defined]
+
+
 def send(
     target: Endpoint, method: str, body: bytes, headers: dict[str, str], timeout: float, retries: int
 ) -> bytes:
-    """One HTTP exchange; connection failures and 5xx are tried again, a refusal is reported at once."""
+    """One HTTP exchange; connection failures and 5xx are tried again, a refusal or silence reported at once.
+
+    `timeout` is the seconds each read of the answer may take; connecting takes CONNECT_SECONDS at most.
+    """
     all_headers = {"User-Agent": "csgraph", **headers}
     if target.authorization:
         all_headers["Authorization"] = target.authorization
+    connect = min(CONNECT_SECONDS, timeout)
+    opener = urllib.request.build_opener(ReadTimedHandler(timeout))
     problem = ""
     for attempt in range(retries + 1):
         if attempt:
             time.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
         request = urllib.request.Request(target.url, data=body, headers=all_headers, method=method)
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
+            with opener.open(request, timeout=connect) as response:
                 return response.read()
         except urllib.error.HTTPError as error:
             answer = f"HTTP {error.code} {error.reason}: {first_line(error.read())}".rstrip(": ")
@@ -195,8 +248,13 @@ def send(
                 raise RemoteError(f"{target.url} refused the {method}: {answer}") from None
             problem = f"{target.url} failed: {answer}"
         except urllib.error.URLError as error:
+            if isinstance(error.reason, TimeoutError):
+                raise RemoteError(f"cannot reach {target.url}: no connection within {connect:g} s") from None
             problem = f"cannot reach {target.url}: {error.reason}"
-        except (TimeoutError, ConnectionError, http.client.HTTPException) as error:
+        except TimeoutError:
+            waited = f"within {timeout:g} s (--timeout SECONDS waits longer)"
+            raise RemoteError(f"{target.url} did not answer the {method} {waited}") from None
+        except (ConnectionError, http.client.HTTPException) as error:
             problem = f"cannot reach {target.url}: {error or type(error).__name__}"
     raise RemoteError(f"{problem} ({retries + 1} attempts)")
 

@@ -10,16 +10,25 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import resource
+import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from csgraph import build as build_module
 from csgraph.build import build
+from csgraph.catalogue import parse_query
+from csgraph.engines import run_query
+from csgraph.errors import RemoteError
+from csgraph.remote import sparql_select
 from csgraph.store import STAMP_FILE, fresh_store, open_graph
 
 from .conftest import SAMPLE
@@ -216,3 +225,194 @@ def test_messages_and_tables_show_fiche_text_as_written(tmp_path: Path) -> None:
     assert "Atelier :x: <urn:x:evil> [bold]gras[/bold] :smile:" in table.stdout
     assert "Centre :x: social" in table.stdout
     assert "❌" not in built.stderr + table.stdout and "😄" not in table.stdout
+
+
+# --- 3. SERVICE in a query file -------------------------------------------------------------------------
+
+DISTANT = {
+    "head": {"vars": ["name"]},
+    "results": {"bindings": [{"name": {"type": "literal", "value": "loin"}}]},
+}
+
+
+class Distant:
+    """A SPARQL endpoint on loopback that answers every request with one row, and counts them."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+        distant = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def answer(self) -> None:
+                distant.requests += 1
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                body = json.dumps(DISTANT).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/sparql-results+json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = answer
+
+            def log_message(self, *arguments: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sparql"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def distant() -> Iterator[Distant]:
+    server = Distant()
+    yield server
+    server.server.shutdown()
+    server.server.server_close()
+
+
+def service_query(tmp_path: Path, distant: Distant, written: str | None = None) -> Path:
+    path = tmp_path / ("prefixed.rq" if written else "federated.rq")
+    prologue = f"PREFIX far: <{distant.url.rpartition('/')[0]}/>\n"
+    target = written or f"<{distant.url}>"
+    path.write_text(
+        f"{prologue}SELECT ?name WHERE {{ SERVICE {target} {{ ?s ?p ?name }} }}\n", encoding="utf-8"
+    )
+    return path
+
+
+def test_a_query_file_makes_no_request_to_a_service_it_was_not_allowed(
+    tmp_path: Path, distant: Distant, sample_graph: Path
+) -> None:
+    query = service_query(tmp_path, distant)
+    refused = run("query", str(query), "--graph", str(sample_graph), "--format", "csv")
+    assert (refused.returncode, refused.stdout) == (2, "")
+    assert refused.stderr == (
+        f"error: {query}: SERVICE <{distant.url}> would send a request to another server; "
+        f"allow it with --allow-service {distant.url}\n"
+    )
+    other = run("query", str(query), "--graph", str(sample_graph), "--allow-service", "http://127.0.0.1:1/")
+    prefixed = service_query(tmp_path, distant, "far:sparql")
+    expanded = run("query", str(prefixed), "--graph", str(sample_graph))
+    through_endpoint = run("query", str(query), "--endpoint", distant.url)
+    assert other.returncode == expanded.returncode == through_endpoint.returncode == 2
+    assert f"prefixed.rq: SERVICE <{distant.url}> would send a request" in expanded.stderr
+    assert distant.requests == 0
+    allowed = run(
+        "query", str(query), "--graph", str(sample_graph), "--format", "csv", "--allow-service", distant.url
+    )
+    assert (allowed.returncode, allowed.stdout) == (0, "name\nloin\n"), allowed.stderr
+    assert distant.requests >= 1
+
+
+def test_service_in_a_comment_or_a_string_is_text(sample_graph: Path) -> None:
+    query = parse_query(
+        '# SERVICE <http://127.0.0.1:1/>\nSELECT ?x WHERE { BIND("SERVICE <http://127.0.0.1:1/>" AS ?x) }',
+        "quoted",
+        "quoted.rq",
+    )
+    assert run_query(query, graph=sample_graph).rows[0][0].value == "SERVICE <http://127.0.0.1:1/>"  # type: ignore[union-attr]
+
+
+# --- 4. endpoints that accept and never answer ---------------------------------------------------------
+
+
+@pytest.fixture
+def silent() -> Iterator[str]:
+    """A server that accepts connections (the kernel does, from its backlog) and never answers."""
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen(16)
+        yield f"http://127.0.0.1:{listening.getsockname()[1]}"
+
+
+def test_a_silent_endpoint_is_given_up_after_the_timeout_and_not_tried_again(silent: str) -> None:
+    started = time.monotonic()
+    result = run("query", "actions-per-keyword", "--endpoint", f"{silent}/query", "--timeout", "1")
+    assert time.monotonic() - started < 10
+    assert (result.returncode, result.stderr) == (
+        4,
+        f"error: {silent}/query did not answer the POST within 1 s (--timeout SECONDS waits longer)\n",
+    )
+    started = time.monotonic()
+    with pytest.raises(RemoteError, match=r"did not answer the POST within 0\.5 s"):
+        sparql_select(f"{silent}/query", "ASK {}", timeout=0.5)  # three retries by default
+    assert time.monotonic() - started < 1.5
+
+
+def test_a_silent_push_target_fails_the_push_in_seconds(silent: str, tmp_path: Path) -> None:
+    started = time.monotonic()
+    result = run(
+        "build", str(SAMPLE), "--out", str(tmp_path / "out"), "--push", f"{silent}/store", "--timeout", "1"
+    )
+    assert time.monotonic() - started < 30
+    assert result.returncode == 4
+    assert result.stderr.splitlines()[-1] == (
+        f"error: {silent}/store?default did not answer the PUT within 1 s (--timeout SECONDS waits longer)"
+    )
+
+
+def test_a_server_whose_backlog_is_full_fails_to_connect_within_the_timeout() -> None:
+    """Linux drops connections beyond a full backlog: connecting waits, at most as long as the timeout."""
+    with socket.socket() as listening, socket.socket() as first:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen(0)
+        url = f"http://127.0.0.1:{listening.getsockname()[1]}/query"
+        first.connect(listening.getsockname())  # fills the backlog
+        started = time.monotonic()
+        with pytest.raises(
+            RemoteError, match=f"^cannot reach {re.escape(url)}: no connection within 0\\.5 s$"
+        ):
+            sparql_select(url, "ASK {}", timeout=0.5)
+        assert time.monotonic() - started < 1.5
+
+
+# --- 5. DESCRIBE and CONSTRUCT ------------------------------------------------------------------------------
+
+DESCRIBE = """# title: Le Pas-de-Calais
+PREFIX departement: <https://w3id.org/csgraph/departement/>
+DESCRIBE departement:62
+"""
+
+
+def test_describe_answers_the_triples_of_its_subject(tmp_path: Path, sample_graph: Path) -> None:
+    path = tmp_path / "describe.rq"
+    path.write_text(DESCRIBE, encoding="utf-8")
+    csv = run("query", str(path), "--graph", str(sample_graph), "--format", "csv")
+    assert csv.returncode == 0, csv.stderr
+    assert csv.stdout.splitlines() == [
+        "subject,predicate,object",
+        "https://w3id.org/csgraph/departement/62,http://www.w3.org/1999/02/22-rdf-syntax-ns#type,"
+        "https://w3id.org/csgraph/ontology#Departement",
+        "https://w3id.org/csgraph/departement/62,http://www.w3.org/2004/02/skos/core#notation,62",
+        "https://w3id.org/csgraph/departement/62,http://www.w3.org/2004/02/skos/core#prefLabel,Pas-de-Calais",
+    ]
+    table = run("query", str(path), "--graph", str(sample_graph), environment={"COLUMNS": "200"})
+    assert "Le Pas-de-Calais: its triples, one per row" in table.stdout and "3 row(s)" in table.stdout
+
+
+def test_describe_and_construct_give_the_same_rows_on_both_engines(sample_graph: Path) -> None:
+    bound = parse_query(
+        "# param: code — a code\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+        "DESCRIBE ?place WHERE { ?place skos:notation ?code }",
+        "bound",
+        "bound.rq",
+    )
+    built = parse_query(
+        "# param: code — a code\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+        "CONSTRUCT { ?place skos:altLabel ?name }\n"
+        "WHERE { ?place skos:notation ?code ; skos:prefLabel ?name }",
+        "built",
+        "built.rq",
+    )
+    described = run_query(bound, {"code": "62"}, graph=sample_graph)
+    assert len(described.rows) == 3 and described.variables == ("subject", "predicate", "object")
+    assert run_query(bound, {"code": "62"}, graph=sample_graph, engine="rdflib") == described
+    constructed = run_query(built, {"code": "62"}, graph=sample_graph)
+    assert [term.value for term in constructed.rows[0]] == [  # type: ignore[union-attr]
+        "https://w3id.org/csgraph/departement/62",
+        "http://www.w3.org/2004/02/skos/core#altLabel",
+        "Pas-de-Calais",
+    ]
+    assert run_query(built, {"code": "62"}, graph=sample_graph, engine="rdflib") == constructed
+    assert run_query(built, {"code": "75"}, graph=sample_graph).rows == ()

@@ -656,9 +656,11 @@ def test_parameter_defaults_and_header_errors() -> None:
             parse_query(text, "q", "q.rq")
 
 
-def test_only_select_queries() -> None:
-    query = parse_query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "q", "q.rq")
-    with pytest.raises(QueryError, match="only SELECT"):
+def test_ask_queries_give_no_rows() -> None:
+    query = parse_query("ASK { ?s ?p ?o }", "q", "q.rq")
+    with pytest.raises(
+        QueryError, match=r"^q\.rq: only SELECT, DESCRIBE and CONSTRUCT queries give rows, not ASK$"
+    ):
         select_oxigraph(ox.Store(), query, {})
     with pytest.raises(QueryError, match="only SELECT"):
         select_rdflib(load_empty_rdflib(), query, {})

@@ -20,7 +20,9 @@ import pytest
 from typer.testing import CliRunner
 
 from csgraph import remote
+from csgraph.catalogue import parse_query
 from csgraph.cli import app
+from csgraph.engines import run_query
 from csgraph.errors import InputError, RemoteError
 from csgraph.remote import Endpoint, push_graph, sparql_select
 
@@ -128,6 +130,20 @@ def test_build_push_puts_the_whole_graph_on_the_server(
     assert f"pushed {expected} triples in 1 request(s) to {server}/store?default" in stdout
     assert count(server) == expected
     assert server_lines(server) == local_lines(sample_graph)
+
+
+@pytest.mark.server
+def test_a_describe_gives_the_same_triples_on_the_server_and_locally(server: str, sample_graph: Path) -> None:
+    push_graph(sample_graph, f"{server}/store")
+    describe = parse_query(
+        "# param: code — a code\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+        "DESCRIBE ?place WHERE { ?place skos:notation ?code }",
+        "describe",
+        "describe.rq",
+    )
+    remote_rows = run_query(describe, {"code": "62"}, endpoint=f"{server}/query")
+    assert len(remote_rows.rows) == 3
+    assert remote_rows == run_query(describe, {"code": "62"}, graph=sample_graph)
 
 
 @pytest.mark.server
