@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from csgraph import networks
@@ -26,12 +27,16 @@ DATA_BLOCK = re.compile(r'<script type="application/json" id="network-data">(.*?
 SCRIPT_TAG = re.compile(r"<script\b([^>]*)>")
 
 
-def client_for(graph: Path) -> TestClient:
+def app_for(graph: Path, host: str) -> Starlette:
     """The site with the network routes, whether or not create_app lists them yet."""
-    app = create_app(Site(graph, open_graph(graph), hosts=("testserver",)))
+    app = create_app(Site(graph, open_graph(graph), hosts=(host,)))
     if not any(getattr(route, "path", None) == "/networks/{view}" for route in app.routes):
         app.router.routes.extend(site_networks.routes)
-    return TestClient(app)
+    return app
+
+
+def client_for(graph: Path) -> TestClient:
+    return TestClient(app_for(graph, "testserver"))
 
 
 @pytest.fixture(scope="module")
