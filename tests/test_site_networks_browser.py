@@ -91,10 +91,12 @@ class Visit:
     def nodes(self) -> int:
         return self.page.evaluate("network.body.nodeIndices.length")
 
+    def labels(self) -> int:
+        """How many labels the page shows at this zoom (the others would overlap them)."""
+        return int(self.page.locator("#network").get_attribute("data-labels"))
+
     def node_id(self, label: str) -> int:
-        return self.page.evaluate(
-            "(label) => network.body.data.nodes.get().find((node) => node.label === label).id", label
-        )
+        return self.page.evaluate("(label) => networkNodes.find((node) => node.label === label).id", label)
 
     def click_canvas(self, javascript_point: str, argument: object) -> None:
         box = self.page.locator("#network").bounding_box()
@@ -123,6 +125,15 @@ def test_filter_search_and_click_through(browser: Browser, sample_graph: Path) -
         visit = Visit(browser, address)
         visit.open("/networks/partnership")
         assert visit.nodes() == whole == 38
+        labelled, scale = visit.labels(), visit.page.evaluate("network.getScale()")
+        assert 0 < labelled < whole
+        box = visit.page.locator("#network").bounding_box()
+        visit.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        for _ in range(4):
+            visit.page.mouse.wheel(0, -300)
+        visit.page.wait_for_timeout(600)  # the labels are placed again 120 ms after the last wheel step
+        assert visit.page.evaluate("network.getScale()") > 1.2 * scale
+        assert visit.labels() > labelled
         with visit.page.expect_navigation():
             visit.page.select_option("#keyword", "Santé")
         visit.settled()
@@ -166,7 +177,7 @@ def test_hostile_labels_run_nothing(browser: Browser, tmp_path: Path) -> None:
         visit = Visit(browser, address)
         for name in ("partnership", "funding"):
             visit.open(f"/networks/{name}")
-            labels = visit.page.evaluate("network.body.data.nodes.get().map((node) => node.label)")
+            labels = visit.page.evaluate("networkNodes.map((node) => node.label)")
             assert any(payload in label for payload in PAYLOADS for label in labels), name
             for label in labels:
                 visit.page.fill("#network-q", label)
@@ -192,12 +203,9 @@ def screenshot(folder: Path) -> None:
             visit = Visit(chromium, address)
             visit.page.set_viewport_size({"width": 1280, "height": 860})
             visit.open("/networks/partnership")
-            visit.page.fill("#network-q", "Caf")
-            visit.page.press("#network-q", "Enter")
+            visit.page.evaluate("document.getElementById('network-summary').scrollIntoView()")
+            visit.click_canvas("network.getPosition(argument)", visit.node_id("Caf"))
             visit.page.locator("#network-panel").wait_for(state="visible")
-            visit.page.evaluate("network.fit({maxZoomLevel: 1})")
-            visit.page.wait_for_timeout(300)
-            visit.page.locator("h1").scroll_into_view_if_needed()
             visit.page.screenshot(path=str(folder / "site-network.png"), full_page=False)
         chromium.close()
 

@@ -357,18 +357,14 @@ def page_data(projected: networks.View, lang: str) -> dict[str, object]:
 
 
 def vis_options(node_count: int) -> dict[str, object]:
-    """render's options with physics off (positions are given) and labels scaled with the node: the
-    biggest nodes' labels show at every zoom, the smaller ones appear as one zooms in."""
+    """render's options with physics off (positions are given) and sizes from each node's value; the
+    script sizes and places the labels for the zoom, the biggest nodes' first."""
     options = render.vis_options(node_count)
     options["physics"] = {"enabled": False}
     options["interaction"] = {**options["interaction"], "hideEdgesOnDrag": node_count > NODE_BUDGET // 2}
     options["nodes"] = {
         **options["nodes"],
-        "scaling": {
-            "min": 12,
-            "max": 40,
-            "label": {"enabled": True, "min": 16, "max": 40, "drawThreshold": 9, "maxVisible": 28},
-        },
+        "scaling": {"min": 12, "max": 40, "label": {"enabled": False}},
     }
     return options
 

@@ -17,12 +17,67 @@
   function drawnEdge(edge) {
     return { id: edge.id, from: edge.from, to: edge.to, width: edge.width };
   }
+  var nodes = new vis.DataSet(view.nodes.map(drawnNode));
   var network = new vis.Network(
     document.getElementById("network"),
-    { nodes: new vis.DataSet(view.nodes.map(drawnNode)), edges: new vis.DataSet(view.edges.map(drawnEdge)) },
+    { nodes: nodes, edges: new vis.DataSet(view.edges.map(drawnEdge)) },
     view.options
   );
   window.network = network;
+  window.networkNodes = view.nodes;
+
+  // Labels read at 12 to 18 screen pixels whatever the zoom; the biggest nodes' labels are placed first
+  // and a label that would overlap one already placed waits until a closer zoom leaves room for it.
+  var biggestFirst = view.nodes.slice().sort(function (a, b) { return b.value - a.value || a.id - b.id; });
+  var CELL = 80;
+  function overlaps(box, placed) {
+    for (var column = Math.floor(box.left / CELL); column <= Math.floor(box.right / CELL); column++) {
+      for (var row = Math.floor(box.top / CELL); row <= Math.floor(box.bottom / CELL); row++) {
+        var near = placed[column + ":" + row] || [];
+        for (var index = 0; index < near.length; index++) {
+          var other = near[index];
+          if (box.left < other.right && other.left < box.right && box.top < other.bottom && other.top < box.bottom) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+  function file(box, placed) {
+    for (var column = Math.floor(box.left / CELL); column <= Math.floor(box.right / CELL); column++) {
+      for (var row = Math.floor(box.top / CELL); row <= Math.floor(box.bottom / CELL); row++) {
+        (placed[column + ":" + row] = placed[column + ":" + row] || []).push(box);
+      }
+    }
+  }
+  function placeLabels() {
+    var scale = network.getScale();
+    var positions = network.getPositions();
+    var placed = {};
+    var shown = [];
+    nodes.update(biggestFirst.map(function (node) {
+      var pixels = 12 + 6 * Math.min(1, Math.max(0, (node.value - 12) / 28));
+      var centre = network.canvasToDOM(positions[node.id]);
+      var half = node.label.length * pixels * 0.3;
+      var top = centre.y + node.value * scale + 2;
+      var box = { left: centre.x - half, right: centre.x + half, top: top, bottom: top + pixels * 1.3 };
+      var free = !overlaps(box, placed);
+      if (free) {
+        file(box, placed);
+        shown.push(node.id);
+      }
+      return { id: node.id, label: free ? node.label : "", font: { size: pixels / scale } };
+    }));
+    document.getElementById("network").setAttribute("data-labels", shown.length);
+  }
+  var pending = null;
+  function placeSoon() {
+    if (pending) clearTimeout(pending);
+    pending = setTimeout(function () { pending = null; placeLabels(); }, 120);
+  }
+  network.on("zoom", placeSoon);
+  network.on("dragEnd", placeSoon);
 
   function sitePath(path) {
     return typeof path === "string" && path.charAt(0) === "/" && path.charAt(1) !== "/";
@@ -109,6 +164,7 @@
     found.textContent = words.found.replace("{label}", match.label);
     network.selectNodes([match.id]);
     network.focus(match.id, { scale: Math.max(network.getScale(), 1.2), animation: false });
+    placeLabels();
     showNode(match.id);
   });
 
@@ -120,6 +176,8 @@
 
   network.once("afterDrawing", function () {
     network.fit({ maxZoomLevel: 1 });
-    document.body.setAttribute("data-settled", "true");
+    placeLabels();
+    network.once("afterDrawing", function () { document.body.setAttribute("data-settled", "true"); });
+    network.redraw();
   });
 })();
