@@ -153,7 +153,17 @@ def test_chart_command_writes_svg_and_png(sample_graph: Path, tmp_path: Path) ->
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     assert struct.unpack(">II", png[16:24]) == png_size(svg.decode("utf-8"))
     refused = runner.invoke(
-        app, ["chart", "actions-per-keyword", "--value", "keyword", "--out", str(tmp_path / "x.svg")]
+        app,
+        [
+            "chart",
+            "actions-per-keyword",
+            "--graph",
+            str(sample_graph),
+            "--value",
+            "keyword",
+            "--out",
+            str(tmp_path / "x.svg"),
+        ],
     )
     assert refused.exit_code == 2 and "not a numeric column" in refused.stderr
     assert not (tmp_path / "x.svg").exists()
