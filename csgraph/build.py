@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from csgraph.errors import CsgraphError, InputError
-from csgraph.fiches import file_records
+from csgraph.fiches import NO_FICHE, file_records
 from csgraph.mapping import FicheGraph, mapper
 from csgraph.model import Notice
 from csgraph.pool import in_order
@@ -86,11 +86,15 @@ def folder_lock(out_dir: Path) -> Iterator[None]:
 
 
 def no_fiche_message(notices: list[Notice]) -> str:
-    """The failure says why on its one line (`binary file…`), since the warnings are not printed after it."""
-    if not notices:
+    """The failure says why on its one line (`binary file…`), since the warnings are not printed after it.
+
+    Each file's own `no fiche found` line would only repeat the message: the first reason is shown instead.
+    """
+    reasons = [notice for notice in notices if not notice.message.startswith(NO_FICHE)]
+    if not reasons:
         return "no fiche found"
-    more = f"; and {len(notices) - 1} more warning(s)" if len(notices) > 1 else ""
-    return f"no fiche found ({notices[0]}{more})"
+    more = f"; and {len(reasons) - 1} more warning(s)" if len(reasons) > 1 else ""
+    return f"no fiche found ({reasons[0]}{more})"
 
 
 @dataclass

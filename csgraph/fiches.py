@@ -6,8 +6,12 @@
 - questionnaire layout (older fiches): bare labels, `•` bullets and question labels.
 
 Only known labels open a field, so free text may hold `- ` bullet lines. Every non-empty
-line lands in a field, is part of the form itself (title, label, heading), or is named in a
-Notice: nothing is dropped silently.
+line lands in a field, is part of the form itself (title, label, heading, a file's size), or is
+named in a Notice: nothing is dropped silently.
+
+A fiche is cut off (`truncated`) when its content says so: a character cut in half, a label cut short
+on the last line, or a detailed fiche whose sections stop before the last field the site always prints.
+A missing final newline alone says nothing: complete exports often lack one.
 """
 
 from __future__ import annotations
@@ -34,13 +38,20 @@ HEADINGS = (
     "AUTO-EVALUATION DE L'ACTION",
     "FICHIERS ASSOCIES",
 )
+# The detailed layout prints every label of its first four sections, even empty, and this one last;
+# FICHIERS ASSOCIES follows only when the fiche has files.
+LAST_PRINTED_FIELD = "perspectives"
 PAGE_HEADER = "Les actions des centres sociaux"
 PARTNER_SUBHEADING = "Partenaires d'action:"
 TITLE_LINE = re.compile(r'Actions\s+"(.*)"\s*$')
 ALPHANUMERIC = re.compile(r"[^\W_]")  # what str.isalnum accepts, found without a Python loop
+FILE_SIZE = re.compile(r"\s*\(\s*\d+(?:[.,]\d+)?\s*(?:[KMGT]i?[Bo]?|[Bo]|octets)?\s*\)\s*$", re.IGNORECASE)
+CUT_LABEL_CHARS = 20  # a dashed line this long that starts a label is that label cut short, not a bullet
+NO_FICHE = "no fiche found in this file"
 
 
 DASHED = {label_key(label): spec for spec in FIELDS for label in spec.labels}
+DASHED_LABELS = {label_key(label): label for spec in FIELDS for label in spec.labels}
 BARE = {label_key(label): spec for spec in FIELDS for label in spec.bare}
 QUESTIONS = tuple((label_key(question), spec) for spec in FIELDS for question in spec.questions)
 HEADING_KEYS = {label_key(heading) for heading in HEADINGS}
@@ -83,6 +94,7 @@ class Line:
     questionnaire: bool = False
     glued_text: str | None = None  # text before a label glued to the end of the line
     answer_text: str | None = None  # an answer written after the `?` of a question label
+    cut_from: str | None = None  # the whole label that a label cut short stands for
 
 
 def classify(text: str) -> Line:
@@ -109,6 +121,10 @@ def classify_line(text: str) -> Line:
             return Line("label", stripped, DASHED[key[1:].strip()])
         if key in BARE:
             return Line("label", stripped, BARE[key], questionnaire=True)
+        if key.startswith("-"):
+            whole = label_cut_short(key[1:].strip(), CUT_LABEL_CHARS)
+            if whole is not None:
+                return Line("label", stripped, DASHED[whole], cut_from=f"- {DASHED_LABELS[whole]}")
     if stripped.lstrip("-• ")[:1] in ("Q", "q"):
         question_key = label_key(stripped[:LONGEST_LABEL]).lstrip("-• ")
         for prefix, spec in QUESTIONS:
@@ -122,6 +138,29 @@ def classify_line(text: str) -> Line:
 
 SHORT_LINE = 2 * LONGEST_LABEL
 classify_short = lru_cache(maxsize=1 << 15)(classify_line)
+
+
+def label_cut_short(key: str, shortest: int) -> str | None:
+    """The dashed label (as a key) that `key` is the start of, when at least `shortest` characters long
+    and only one field's labels start so; None otherwise."""
+    if len(key) < shortest:
+        return None
+    labels = [label for label in DASHED if label.startswith(key) and label != key]
+    return min(labels) if labels and len({DASHED[label] for label in labels}) == 1 else None
+
+
+def cut_form_line(text: str) -> bool:
+    """A label or heading cut short (`- Ressources fin`, `METHODOL`): where an export that stopped ends."""
+    stripped = text.strip()
+    key = label_key(stripped)
+    if key.startswith("-"):
+        rest = key[1:].strip()
+        return len(rest) >= 3 and any(label.startswith(rest) and label != rest for label in DASHED)
+    return (
+        len(key) >= 3
+        and stripped.isupper()
+        and any(heading.startswith(key) and heading != key for heading in HEADING_KEYS)
+    )
 
 
 def glued_label(stripped: str) -> Line | None:
@@ -155,7 +194,7 @@ class FicheBuilder:
     text_lines: dict[str, list[str]] = field(default_factory=dict)
     field_lines: dict[str, int] = field(default_factory=dict)
     text_start: dict[str, int] = field(default_factory=dict)
-    last_line_was_form: bool = True
+    sections: bool = False  # whether a section heading was read: the detailed form, printed whole
 
 
 class FicheParser:
@@ -169,6 +208,7 @@ class FicheParser:
         self.awaiting_title: int | None = None
         self.in_preamble = False
         self.years: dict[str, int] = {}
+        self.last_line = ""  # the last non-empty line read, to see whether the file stops inside a label
         self.finished: list[Fiche] = []  # read by the caller after each line, then cleared
 
     def notice(self, line: int, message: str) -> None:
@@ -180,6 +220,7 @@ class FicheParser:
             if self.current and self.field and self.field.kind == "text":
                 self.current.text_lines.setdefault(self.field.name, []).append("")
             return
+        self.last_line = text
         line = classify(text)
         if self.awaiting_title is not None:
             self._title_after_actions(number, text, line)
@@ -187,46 +228,47 @@ class FicheParser:
             self._text(number, line.text)
         elif line.kind == "page":
             self.in_preamble = True
-            self._mark_form()
         elif line.kind == "title":
             if not line.text:
                 self.notice(number, "fiche with an empty title")
             self._start(number, "detailed", line.text or None)
         elif line.kind == "title-next":
             self.awaiting_title = number
-            self._mark_form()
         elif line.kind == "heading":
             self.in_preamble = False
             self.field = None
-            self._mark_form()
+            if self.current:
+                self.current.sections = True
         elif line.kind == "label":
             if line.glued_text is not None:
                 self._text(number, line.glued_text)
+            if line.cut_from is not None:
+                self.notice(number, f"`{line.text}` is a cut label; read as `{line.cut_from}`")
             self._open_field(number, line)
             if line.answer_text is not None:
                 self._text(number, line.answer_text)
 
-    def close(self, cut_off: bool) -> None:
+    def close(self, cut_in_character: bool, ended_with_newline: bool) -> None:
+        """The end of the file; its last fiche is cut off when a character, a label or its sections are."""
         if self.awaiting_title is not None:
             self.notice(self.awaiting_title, "`Actions` with no title after it at the end of the file")
         if self.current:
-            truncated = cut_off and not self.current.last_line_was_form
+            truncated = (
+                cut_in_character
+                or (self.current.sections and LAST_PRINTED_FIELD not in self.current.field_lines)
+                or (not ended_with_newline and cut_form_line(self.last_line))
+            )
             if truncated:
                 self.notice(
                     self.current.source.line, "the file ends in the middle of this fiche; kept what is there"
                 )
             self.finished.append(self._finish(truncated))
 
-    def _mark_form(self) -> None:
-        if self.current:
-            self.current.last_line_was_form = True
-
     def _title_after_actions(self, number: int, text: str, line: Line) -> None:
         started = self.awaiting_title or number
         self.awaiting_title = None
         if line.kind == "text":
             self._start(started, "listing", unquote_title(line.text) or None)
-            self.current.last_line_was_form = False  # type: ignore[union-attr]
             return
         self._start(started, "listing", None)
         self.notice(started, "`Actions` is not followed by a title; fiche read without one")
@@ -257,7 +299,6 @@ class FicheParser:
         if line.questionnaire:
             current.layout = "questionnaire"
         current.field_lines.setdefault(spec.name, number)
-        current.last_line_was_form = True
         self.field = spec
 
     def _text(self, number: int, text: str) -> None:
@@ -265,7 +306,6 @@ class FicheParser:
         if current is None:
             self._outside_fiche(number, text)
             return
-        current.last_line_was_form = False
         spec = self.field
         if spec is None:
             self.notice(number, f"text outside any field, kept here only: {text.strip()}")
@@ -275,12 +315,13 @@ class FicheParser:
             current.text_lines.setdefault(spec.name, []).append(text.rstrip())
             return
         if spec.name == "partners" and label_key(text) == label_key(PARTNER_SUBHEADING):
-            current.last_line_was_form = True
             return
         value = list_value(text)
+        if value is not None and spec.name == "files":  # the site prints each file's size: `( 56.06K )`
+            value = FILE_SIZE.sub("", value) or None
         if value is None:
-            current.last_line_was_form = True
-        elif not ALPHANUMERIC.search(value):
+            return
+        if not ALPHANUMERIC.search(value):
             self.notice(number, f"value without a letter or digit, not read: {value}")
         else:
             current.values.setdefault(spec.name, []).append((value, number))
@@ -373,17 +414,20 @@ def parse_file(entry: InputFile, notices: list[Notice]) -> Iterator[Fiche]:
     parser = FicheParser(entry.name, notices)
     finished = parser.finished
     count = 0
+    first_notice = len(notices)
     for number, text in reader:
         parser.feed(number, text)
         if finished:
             count += len(finished)
             yield from finished
             finished.clear()
-    parser.close(cut_off=reader.cut_in_character or not reader.ended_with_newline)
+    parser.close(reader.cut_in_character, reader.ended_with_newline)
     count += len(finished)
     yield from finished
-    if count == 0:
-        notices.append(Notice(entry.name, 0, "no fiche found in this file"))
+    if count == 0:  # said first, not after the many lines it explains
+        about = len(notices) - first_notice
+        follow = f"; {about} warning(s) about its lines follow" if about else ""
+        notices.insert(first_notice, Notice(entry.name, 0, NO_FICHE + follow))
 
 
 def read_file(entry: InputFile, notices: list[Notice]) -> Iterator[Fiche]:

@@ -66,6 +66,7 @@ FIELDS = (
         "text",
         "Description de l'expérience",
         ("Description de l'expérience, ses objectifs, ses acteurs et ses différentes phases.",),
+        bare=("Description de l'expérience, ses objectifs, ses acteurs et ses différentes phases.",),
         property="csg:experience",
     ),
     Field(

@@ -42,7 +42,8 @@ STANDARD_NAMESPACES = (
     "https://schema.org/",
 )
 
-# One fiche in the detailed layout, with accents on purpose (`Résumé`, `Bénévoles`).
+# One fiche in the detailed layout, with accents on purpose (`Résumé`, `Bénévoles`); whole, as it ends with
+# the last field the site always prints (a fiche stopping before it is cut off).
 FICHE = """Actions "Atelier cuisine"
 DESCRIPTION DE L'ACTION
 - Statut de l'action
@@ -53,6 +54,8 @@ Des repas préparés ensemble, chaque jeudi.
 - Centre social Éclaté - Pas-de-Calais
 - Public
 - Familles
+AUTO-EVALUATION DE L'ACTION
+- Suite de l'action : Perspectives
 """
 
 HOSTILE = {
@@ -329,8 +332,8 @@ def test_fiche_without_title_among_titled_ones(tmp_path: Path) -> None:
     result = cli("build", str(path), "--out", str(tmp_path / "out"), "--report", str(tmp_path / "w.json"))
     assert result.exit_code == 0
     assert [(r["line"], r["message"]) for r in report_rows(tmp_path / "w.json")] == [
-        (11, "fiche with an empty title"),
-        (14, "`Actions` is not followed by a title; fiche read without one"),
+        (13, "fiche with an empty title"),
+        (16, "`Actions` is not followed by a title; fiche read without one"),
     ]
     graph = Graph().parse(tmp_path / "out" / "graph.ttl")
     abstracts = {str(o) for o in graph.objects(None, DCTERMS.abstract)}
@@ -364,7 +367,7 @@ def test_same_fiche_twice_in_a_file_and_across_files(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert "3 fiches → 1 actions" in " ".join(result.stdout.split())
     assert [(r["file"], r["line"], r["message"]) for r in report_rows(report)] == [
-        ("fiches/a.txt", 11, "same fiche as fiches/a.txt:1; read once"),
+        ("fiches/a.txt", 13, "same fiche as fiches/a.txt:1; read once"),
         ("fiches/b.txt", 1, "same fiche as fiches/a.txt:1; read once"),
     ]
 

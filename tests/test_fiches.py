@@ -271,3 +271,121 @@ def test_parse_reads_directories_recursively(tmp_path: Path) -> None:
     (nested / "notes.md").write_text("not a fiche", encoding="utf-8")
     fiches, _ = parse(tmp_path / "fiches")
     assert [f.source.file for f in fiches] == ["fiches/2019/a.txt"] * 2
+
+
+# Silent losses found by an audit of real fiches
+
+QUESTIONNAIRE_TEXTS = {
+    "description": "Un jardin partagé au pied des immeubles, ouvert à tous les habitants.",
+    "experience": "Au printemps 2016, des habitants ont proposé de cultiver la friche.\n"
+    "- Phase 1 : nettoyage du terrain avec le bailleur.\n- Phase 2 : plantations avec les écoles.",
+    "diagnosis": "Un quartier sans espace vert.",
+    "impacts": "Les voisins se parlent.",
+    "success_factors": "Des bénévoles fidèles.",
+    "limits": "Le manque d'eau en été.",
+}
+
+
+@pytest.mark.parametrize("ending", ["\n", "", "\r\n"], ids=["newline", "no-final-newline", "crlf"])
+def test_questionnaire_fiche_loses_nothing_with_or_without_a_final_newline(
+    tmp_path: Path, ending: str
+) -> None:
+    """Every label of the older layout, the experience's bare label too; file sizes are not file names."""
+    text = (FIXTURES / "questionnaire_complete.txt").read_text(encoding="utf-8").rstrip("\n")
+    path = tmp_path / "questionnaire.txt"
+    path.write_bytes(
+        (text.replace("\n", "\r\n") if ending == "\r\n" else text).encode("utf-8") + ending.encode()
+    )
+    (fiche,), notices = parse(path)
+    assert notices == []
+    assert fiche.texts == QUESTIONNAIRE_TEXTS
+    assert (fiche.structure, fiche.departement_code) == ("Centre social Jean Jaurès", "59")
+    assert fiche.published_by == "Fédération des centres sociaux du Nord"
+    assert (fiche.themes, fiche.keywords) == (("Environnement", "Autres .."), ("Développement durable",))
+    assert fiche.files == ("bilan-jardin.pdf", "photos du jardin.zip")
+    assert (fiche.layout, fiche.truncated) == ("questionnaire", False)
+
+
+def sample_lines() -> list[str]:
+    return SAMPLE.read_text(encoding="utf-8").split("\n")
+
+
+def test_complete_fiches_without_a_final_newline_are_not_truncated(tmp_path: Path) -> None:
+    """Free text or a file name last, no line end after it: the fiche is whole (its last section is there)."""
+    lines = sample_lines()
+    last = max(number for number, line in enumerate(lines) if line.startswith('Actions "'))
+    detailed = "\n".join([*lines, "- compte-rendu.pdf"])  # a file name last, no newline after it
+    listing = (FIXTURES / "listing_layout.txt").read_text(encoding="utf-8").rstrip("\n")
+    for name, text in (("detailed.txt", detailed), ("listing.txt", listing)):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    fiches, notices = parse(tmp_path)
+    assert not any(fiche.truncated for fiche in fiches)
+    assert not [notice for notice in notices if "ends in the middle" in notice.message]
+    assert by_title(fiches, lines[last][len('Actions "') : -1]).files == ("compte-rendu.pdf",)
+    assert by_title(fiches, "Café des parents").partners == ("Caf",)
+
+
+def test_a_fiche_cut_at_a_line_end_is_truncated_when_its_sections_stop(tmp_path: Path) -> None:
+    """Cut after a whole line of its methodology: the sections that always follow are missing."""
+    lines = sample_lines()
+    last = max(number for number, line in enumerate(lines) if line.startswith('Actions "'))
+    methodology = next(n for n in range(last, len(lines)) if lines[n].startswith("METHODOLOGIE"))
+    path = tmp_path / "cut.txt"
+    path.write_text("\n".join(lines[: methodology + 3]) + "\n", encoding="utf-8")
+    fiches, notices = parse(path)
+    assert [fiche.truncated for fiche in fiches] == [False] * 24 + [True]
+    ends = [notice for notice in notices if "ends in the middle" in notice.message]
+    assert ends == [
+        Notice("cut.txt", last + 1, "the file ends in the middle of this fiche; kept what is there")
+    ]
+
+
+def test_a_cut_label_opens_its_field_with_a_warning(tmp_path: Path) -> None:
+    """`- Ressources financières mobilis`: the export cut the label; what follows is still the money text."""
+    listing = (FIXTURES / "listing_layout.txt").read_text(encoding="utf-8")
+    cut = listing.replace(
+        "- Ressources financières mobilisées pour cette action", "- Ressources financières mobilis"
+    )
+    path = tmp_path / "cut-label.txt"
+    path.write_text(cut, encoding="utf-8")
+    (garden, _), notices = parse(path)
+    assert garden.money.budget_total == 3000 and "resources" in garden.texts
+    assert "Ressources" not in garden.texts.get("description", "")
+    line = cut.split("\n").index("- Ressources financières mobilis") + 1
+    assert notices == [
+        Notice(
+            "cut-label.txt",
+            line,
+            "`- Ressources financières mobilis` is a cut label; read as `- Ressources financières mobilisées "
+            "pour cette action`",
+        )
+    ]
+    short = tmp_path / "short.txt"
+    short.write_text(
+        listing[: listing.index("- Nombre de personnes") + len("- Nombre de pers")], encoding="utf-8"
+    )
+    (cut_short,), notices = parse(short)
+    assert cut_short.truncated and [n.message for n in notices][-1].startswith("the file ends in the middle")
+
+
+def test_a_file_without_fiches_says_so_first(tmp_path: Path) -> None:
+    """The one line that matters first, then the lines it is about, in line order."""
+    path = tmp_path / "notes.txt"
+    path.write_text("".join(f"note {number}\n" for number in range(1, 58)), encoding="utf-8")
+    other = tmp_path / "other.txt"
+    other.write_text(LISTING_ONE_FICHE, encoding="utf-8")
+    fiches, notices = parse(tmp_path)
+    assert len(fiches) == 1
+    mine = [notice for notice in notices if notice.file.endswith("notes.txt")]
+    assert (mine[0].line, mine[0].message) == (
+        0,
+        "no fiche found in this file; 57 warning(s) about its lines follow",
+    )
+    assert [notice.line for notice in mine] == list(range(58))
+
+
+LISTING_ONE_FICHE = """Actions
+Jardin partagé
+- Structure organisatrice
+- Centre social - Dordogne
+"""

@@ -44,6 +44,9 @@ SAMPLE_BYTES = SAMPLE.read_bytes()
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 TITLE = re.compile(r'\s*Actions\s+"(.*)"\s*$')
 BULLET = re.compile(r"^[-•]\s*")
+FILE_SIZE = re.compile(
+    r"\s*\(\s*[\d.,]+\s*[a-z]*\s*\)\s*$", re.IGNORECASE
+)  # `( 56.06K )`, as the site prints
 
 
 def norm(text: str) -> str:
@@ -84,7 +87,11 @@ def glued(line: str) -> str | None:
 
 def is_form(line: str) -> bool:
     return (
-        bool(TITLE.match(line)) or norm(line) in FORM_LINES or is_label(line) or question_answer(line) == ""
+        bool(TITLE.match(line))
+        or norm(line) in FORM_LINES
+        or is_label(line)
+        or question_answer(line) == ""
+        or bool(FILE_SIZE.fullmatch(BULLET.sub("", line.strip())))
     )
 
 
@@ -108,7 +115,8 @@ def structures(fiches: list[Fiche]) -> set[str]:
 
 def accounted(piece: str, number: int, held: set[str], found: set[str], notes: dict[int, list[str]]) -> bool:
     """A piece of a line is a value of some fiche, or a warning on its line quotes it."""
-    candidates = {norm(piece), norm(BULLET.sub("", piece.strip()))} - {""}
+    bare = BULLET.sub("", piece.strip())
+    candidates = {norm(piece), norm(bare), norm(FILE_SIZE.sub("", bare))} - {""}
     if not candidates or candidates & held:
         return True
     if any(key.startswith(name) for key in candidates for name in found):
@@ -231,31 +239,24 @@ def label_spec(line: str) -> Field | None:
     return spec
 
 
-def field_at_end(lines: list[str]) -> Field | None:
-    """The field these lines leave open: the last label's, unless a heading or a title closed it."""
-    for line in reversed(lines):
-        if TITLE.match(line) or norm(line) in HEADING_LINES | {"actions", norm(PAGE_HEADER)}:
-            return None
-        spec = label_spec(line)
-        if spec is not None:
-            return spec
-    return None
-
-
-def leaves_fiche_open(line: str, field: Field | None) -> bool:
-    """Whether a file cut after `line` may have lost the rest of a value.
-
-    Form lines close nothing; `-` is the empty placeholder only in a list field and `Partenaires
-    d'action:` a sub-heading only among partners: elsewhere both are text.
-    """
+def cut_short(line: str) -> bool:
+    """A dashed label or a heading of which only the start is there (`- Statut de l'ac`, `METHODOL`)."""
     key = norm(line)
-    if key in {"-", "•"}:
-        return field is None or field.kind == "text"
-    if key == norm(PARTNER_SUBHEADING):
-        return field is None or field.name != "partners"
-    if question_answer(line):
-        return True
-    return not (is_form(line) or glued(line) is not None)
+    rest = key.removeprefix("-").strip()
+    if key.startswith("-"):
+        return len(rest) >= 3 and any(label.startswith(rest) and label != rest for label in DASHED_LABELS)
+    headings = HEADING_LINES
+    return line.strip().isupper() and len(key) >= 3 and any(h.startswith(key) and h != key for h in headings)
+
+
+def stops_short(lines: list[str], ended: bool) -> bool:
+    """Whether the last fiche of these lines shows a cut: its sections stop before the last field the site
+    always prints (`Suite de l'action : Perspectives`), or its last line, unended, is a label cut short."""
+    start = max((index for index, line in enumerate(lines) if TITLE.match(line)), default=0)
+    fiche = lines[start:]
+    sections = any(norm(line) in HEADING_LINES for line in fiche)
+    perspectives = any(spec is not None and spec.name == "perspectives" for spec in map(label_spec, fiche))
+    return (sections and not perspectives) or (not ended and cut_short(lines[-1]))
 
 
 @PROFILE
@@ -273,8 +274,8 @@ def test_sample_cut_at_any_byte(tmp_path_factory: pytest.TempPathFactory, cut: i
     if not fiches:
         return
     lines = [line for line in LINE_BREAK.split(text) if line.strip()]
-    cut_short = partial_character or not text.endswith(("\n", "\r"))
-    assert fiches[-1].truncated == (cut_short and leaves_fiche_open(lines[-1], field_at_end(lines[:-1])))
+    ended = text.endswith(("\n", "\r"))
+    assert fiches[-1].truncated == (partial_character or stops_short(lines, ended))
     assert not any(fiche.truncated for fiche in fiches[:-1])
 
 
