@@ -156,7 +156,11 @@ def test_tooltips_list_the_actions_behind_a_node(
     render.draw(sample_graph, "partnership", path)
     opened = Opened(browser, path)
     text = opened.hover_node("Caf")
-    assert "Partner type" in text and "Accès au numérique (Pas-de-Calais)" in text
+    assert (
+        "Type de partenaire" in text
+        and "relie 11 structures" in text
+        and "Accès au numérique (Pas-de-Calais)" in text
+    )
     opened.page.close()
 
 

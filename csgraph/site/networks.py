@@ -29,7 +29,7 @@ from csgraph.graph_actions import Narrowing, matching
 from csgraph.names import closest
 from csgraph.site.app import Site, site_of
 from csgraph.site.app import render as render_page
-from csgraph.site.formatting import count, euros, number
+from csgraph.site.formatting import number
 from csgraph.site.i18n import lang_of, tr
 from csgraph.site.links import link, path_of
 from csgraph.site.maps import FILTERS as MAP_FILTERS
@@ -49,35 +49,6 @@ GROUPED = "urn:csgraph:autres:"
 FILTERS = (Filter("departement", "département", "Département", "Département"), *MAP_FILTERS)
 PARAMETERS = (*(item.name for item in FILTERS), "min_weight", "lang")
 
-TITLES = {
-    "partnership": ("Partenariats : les structures et leurs types de partenaire", "Partnerships"),
-    "funding": ("Financements : qui finance quels thèmes", "Funding: who funds which themes"),
-    "keywords": ("Les mots clés qui vont ensemble", "Keywords that go together"),
-    "structures": (
-        "Les structures qui partagent des types de partenaire",
-        "Structures sharing partner types",
-    ),
-}
-MEANINGS = {
-    "partnership": (
-        "La taille dit le nombre d'actions ; l'épaisseur d'un lien, les actions menées avec ce type "
-        "de partenaire.",
-        "Size: number of actions; width of a link: actions led with this partner type.",
-    ),
-    "funding": (
-        "La taille dit les euros déclarés ; l'épaisseur d'un lien, les euros des actions de ce thème.",
-        "Size: euros stated; width of a link: euros of the actions with this keyword.",
-    ),
-    "keywords": (
-        "La taille dit le nombre d'actions ; l'épaisseur d'un lien, les actions qui portent les deux "
-        "mots clés.",
-        "Size: number of actions; width of a link: actions carrying both keywords.",
-    ),
-    "structures": (
-        "La taille dit le nombre d'actions ; l'épaisseur d'un lien, les types de partenaire partagés.",
-        "Size: number of actions; width of a link: partner types both structures work with.",
-    ),
-}
 FACET_OF_SCHEME = {
     concept_namespace("keyword"): "keyword",
     concept_namespace("public"): "public",
@@ -96,11 +67,6 @@ class Drawn:
     projected: networks.View
     data: dict[str, object]
     notes: list[str]
-
-
-def kind_words(kind: str, amount: int, lang: str) -> str:
-    one, many = (networks.KIND_NAMES if lang == "en" else networks.KIND_NAMES_FR)[kind]
-    return f"{number(amount, lang)} {one if amount == 1 else many}"
 
 
 @cache
@@ -202,13 +168,13 @@ def summarised(projected: networks.View, lang: str) -> tuple[networks.View, list
         behind = tuple(sorted({action for node in members for action in graph.nodes[node]["behind"]}))
         summary.add_node(
             grouped_key(kind),
-            label=f"{tr(lang, 'autres', 'others')} ({kind_words(kind, len(members), lang)})",
+            label=f"{tr(lang, 'autres', 'others')} ({render.kind_words(kind, len(members), lang)})",
             kind=kind,
             actions=len(behind),
             euros=sum(graph.nodes[node]["euros"] for node in members),
             behind=behind,
         )
-        hidden = kind_words(kind, len(members), lang)
+        hidden = render.kind_words(kind, len(members), lang)
         notes.append(
             tr(
                 lang,
@@ -266,42 +232,6 @@ def actions_link(node: str, narrowing: Narrowing, lang: str) -> str | None:
     return link("/actions", lang, **{**given, facet: node.rsplit("/", 1)[-1]})
 
 
-def measure_words(projected: networks.View, data: dict, lang: str) -> str:
-    words = count(data["actions"], lang, "action")
-    if projected.spec.size_by == "euros" and data["euros"]:
-        stated = tr(lang, "déclarés", "stated")
-        words = f"{euros(round(data['euros'], 2), lang)} {stated} · {words}"
-    return words
-
-
-def node_facts(
-    projected: networks.View, node: str, core: set[str], groups: dict[int, str], lang: str
-) -> list[str]:
-    """What the panel says of a node, in words: its actions, what it links, its place in the network."""
-    graph = projected.graph
-    data = graph.nodes[node]
-    facts = [measure_words(projected, data, lang)]
-    neighbours: defaultdict[str, int] = defaultdict(int)
-    for other in graph[node]:
-        neighbours[graph.nodes[other]["kind"]] += 1
-    for kind in networks.KIND_NAMES:
-        if neighbours[kind]:
-            facts.append(tr(lang, "relie ", "links ") + kind_words(kind, neighbours[kind], lang))
-    if not graph.degree(node):
-        facts.append(tr(lang, "sans lien dans cette vue", "without links in this view"))
-    if data.get("funder_type"):
-        facts.append(tr(lang, "type de financeur : ", "funder type: ") + data["funder_type"])
-    if node in core:
-        facts.append(tr(lang, "au cœur du réseau", "at the heart of the network"))
-    if projected.spec.colour_by == "community" and graph.degree(node):
-        facts.append(tr(lang, "groupe ", "group ") + community_words(groups[data["community"]], lang))
-    return facts
-
-
-def community_words(name: str, lang: str) -> str:
-    return name if lang == "fr" else name.replace("autour de ", "around ", 1)
-
-
 def page_data(projected: networks.View, lang: str) -> dict[str, object]:
     """Nodes and links as the script draws them: positions given, every word in the page's language."""
     graph = projected.graph
@@ -310,7 +240,6 @@ def page_data(projected: networks.View, lang: str) -> dict[str, object]:
     positions, fill, sizes = render.layout(graph), render.colours(projected), render.node_sizes(projected)
     core = set(networks.at_the_core(graph))
     groups = networks.community_names(graph)
-    kind_names = networks.KIND_NAMES if lang == "en" else networks.KIND_NAMES_FR
     nodes = []
     for node in order:
         data = graph.nodes[node]
@@ -319,13 +248,13 @@ def page_data(projected: networks.View, lang: str) -> dict[str, object]:
             {
                 "id": number_of[node],
                 "label": data["label"],
-                "kind": kind_names[data["kind"]][0],
+                "kind": render.kind_name(data["kind"], lang),
                 "shape": render.KIND_STYLES[data["kind"]].shape,
                 "color": fill[node],
                 "value": sizes[node],
                 "x": positions[node][0],
                 "y": positions[node][1],
-                "facts": node_facts(projected, node, core, groups, lang),
+                "facts": render.node_facts(projected, node, core, groups, lang),
                 "page": None if grouped else path_of(node) and link(node, lang),
                 "list": None if grouped else actions_link(node, projected.narrowing, lang),
                 "actions": listed_actions(data["behind"], lang),
@@ -335,20 +264,14 @@ def page_data(projected: networks.View, lang: str) -> dict[str, object]:
     edges = []
     for (one, other), width in render.edge_widths(graph).items():
         data = graph.edges[one, other]
-        facts = [measure_words(projected, data, lang)]
-        if data["shared"]:
-            facts.append(
-                tr(lang, "types de partenaire partagés : ", "shared partner types: ")
-                + ", ".join(data["shared"])
-            )
         edges.append(
             {
                 "id": f"{number_of[one]}-{number_of[other]}",
                 "from": number_of[one],
                 "to": number_of[other],
                 "width": width,
-                "heading": f"{graph.nodes[one]['label']} — {graph.nodes[other]['label']}",
-                "facts": facts,
+                "heading": render.link_heading(graph, one, other),
+                "facts": render.link_facts(projected, data, lang),
                 "actions": listed_actions(data["behind"], lang),
                 "more": max(0, len(data["behind"]) - LISTED_ACTIONS),
             }
@@ -382,14 +305,6 @@ def script_words(lang: str) -> dict[str, str]:
     }
 
 
-def summary_words(projected: networks.View, lang: str) -> str:
-    graph = projected.graph
-    parts = [count(projected.actions, lang, "action")]
-    parts += [kind_words(kind, amount, lang) for kind, amount in projected.kinds().items()]
-    parts.append(count(graph.number_of_edges(), lang, tr(lang, "lien", "link")))
-    return " · ".join(parts)
-
-
 def drawn_view(site: Site, name: str, narrowing: Narrowing, lang: str) -> Drawn:
     def draw() -> Drawn:
         data = graph_actions_of(site)
@@ -401,14 +316,6 @@ def drawn_view(site: Site, name: str, narrowing: Narrowing, lang: str) -> Drawn:
                     lang,
                     f"Trop de liens pour une page : seuls les liens de poids {weight} ou plus sont gardés.",
                     f"Too many links for a page: only links of weight {weight} or more are kept.",
-                )
-            )
-        if projected.hidden:
-            notes.append(
-                tr(
-                    lang,
-                    f"{count(projected.hidden, lang, 'nœud')} sans lien assez fort, non tracés.",
-                    f"{count(projected.hidden, lang, 'node')} without a strong enough link, not drawn.",
                 )
             )
         projected, summary_notes = summarised(projected, lang)
@@ -429,8 +336,12 @@ def form_context(data: GraphActions, given: dict[str, str], weight: str, lang: s
             for item in FILTERS
         ],
         "min_weight": weight,
-        "views": [(view_name, tr(lang, *TITLES[view_name])) for view_name in networks.VIEWS],
+        "views": [(view_name, tr(lang, *render.PAGE_TITLES[view_name])) for view_name in networks.VIEWS],
     }
+
+
+def view_words(name: str, lang: str) -> dict[str, str]:
+    return {"title": tr(lang, *render.PAGE_TITLES[name]), "meaning": tr(lang, *render.PAGE_MEANINGS[name])}
 
 
 def network_page(request: Request) -> Response:
@@ -440,7 +351,7 @@ def network_page(request: Request) -> Response:
     site, lang = site_of(request), lang_of(request)
     data = graph_actions_of(site)
     typed = {item.name: request.query_params.get(item.name, "") for item in FILTERS}
-    common = {"name": name, "title": tr(lang, *TITLES[name]), "meaning": tr(lang, *MEANINGS[name])}
+    common = {"name": name, **view_words(name, lang)}
     try:
         narrowing = asked(request, data)
     except Refused as problem:
@@ -452,56 +363,16 @@ def network_page(request: Request) -> Response:
         **form_context(data, typed, str(narrowing.min_weight or ""), lang),
         "problem": None,
         "drawn": drawn,
-        "summary": summary_words(drawn.projected, lang),
-        "legend": legend(drawn.projected, lang),
+        "summary": render.page_summary(drawn.projected, lang),
+        "legend": render.page_legend(drawn.projected, lang)[1],
         "data": render.script_json(drawn.data),
     }
     return render_page(request, "site/network.html", context)
 
 
-def legend(projected: networks.View, lang: str) -> list[dict[str, str]]:
-    """What the colours say: kinds, or the largest communities named by their central node."""
-    if projected.spec.colour_by == "kind":
-        return [
-            {
-                "colour": render.KIND_STYLES[kind].colour,
-                "shape": render.KIND_STYLES[kind].shape,
-                "text": kind_words(kind, amount, lang),
-            }
-            for kind, amount in projected.kinds().items()
-        ]
-    graph = projected.graph
-    sizes: defaultdict[int, int] = defaultdict(int)
-    for _, community in graph.nodes(data="community"):
-        sizes[community] += 1
-    names = networks.community_names(graph)
-    shown = sorted(sizes)[: len(render.COMMUNITY_COLOURS)]
-    entries = [
-        {
-            "colour": render.community_colour(community),
-            "shape": "dot",
-            "text": f"{community_words(names[community], lang)} ({number(sizes[community], lang)})",
-        }
-        for community in shown
-    ]
-    if len(sizes) > len(shown):
-        rest = len(sizes) - len(shown)
-        entries.append(
-            {
-                "colour": render.OTHER_COMMUNITIES,
-                "shape": "dot",
-                "text": tr(lang, f"{rest} petits groupes", f"{rest} small groups"),
-            }
-        )
-    return entries
-
-
 def networks_page(request: Request) -> Response:
     lang = lang_of(request)
-    views = [
-        {"name": name, "title": tr(lang, *TITLES[name]), "meaning": tr(lang, *MEANINGS[name])}
-        for name in networks.VIEWS
-    ]
+    views = [{"name": name, **view_words(name, lang)} for name in networks.VIEWS]
     return render_page(request, "site/networks.html", {"views": views})
 
 
