@@ -1,7 +1,7 @@
 """The actions as the site's `/actions` lists, narrows, counts and searches them, made once per graph.
 
-Made by `csgraph build` beside the store (the site reads it back in a fraction of a second), or by the
-first process that needs it when the saved one is missing or stale.
+Made by the first process that needs it (`csgraph serve` starts on it as it starts) and saved beside the
+store, where every later process reads it back in a fraction of a second; a stale one is made again.
 
 Facet counts are bit operations: each facet value holds the set of its actions as a Python int (bit i is
 the i-th action in list order), so filters are a few ANDs and a page's counts one numpy AND and popcount
@@ -9,7 +9,7 @@ per facet, whatever the size of the graph. Search is SQLite's full-text index (F
 diacritics removed, each word of the query as a prefix): its tokenizer works in C, where splitting and
 folding a national export's texts in Python took most of the index's time.
 
-Reading the actions out of Oxigraph takes seconds at 100k actions, so the index is saved beside the store
+Reading the actions out of Oxigraph takes about a minute at 100k actions, so the index is saved beside the store
 (`actions-index.json` and `actions-search.sqlite`, both stamped with the sha256 that the store's own stamp
 carries) and read back from there by every later process; rows are decoded only when a page or a download
 shows them.
