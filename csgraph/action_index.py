@@ -9,10 +9,10 @@ per facet, whatever the size of the graph. Search is SQLite's full-text index (F
 diacritics removed, each word of the query as a prefix): its tokenizer works in C, where splitting and
 folding a national export's texts in Python took most of the index's time.
 
-Reading the actions out of Oxigraph takes about a minute at 100k actions, so the index is saved beside the store
-(`actions-index.json` and `actions-search.sqlite`, both stamped with the sha256 that the store's own stamp
-carries) and read back from there by every later process; rows are decoded only when a page or a download
-shows them.
+Reading the actions out of Oxigraph takes about a minute at 100k actions, so the index is saved beside
+the store (`actions-index.json` and `actions-search.sqlite`, both stamped with the sha256 that the store's
+own stamp carries) and read back from there by every later process; rows are decoded only when a page or
+a download shows them.
 """
 
 from __future__ import annotations
