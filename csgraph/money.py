@@ -28,7 +28,8 @@ NUMBER = (
     r"(?![\d/*]|[.,]\d)"
 )
 NUMBER_RE = re.compile(f"(?P<number>{NUMBER})")
-AMOUNT_RE = re.compile(rf"(?P<number>{NUMBER})\s*(?P<kilo>k\s*)?(?:€|euros?\b|eur\b)")
+# `e` is how some fiches write euros (`12000 e`); after fewer than three digits it is an ordinal (`2e`).
+AMOUNT_RE = re.compile(rf"(?P<number>{NUMBER})\s*(?:(?P<kilo>k\s*)?(?:€|euros?\b|eur\b)|(?P<e>e)\b)")
 YEAR_RE = re.compile(r"(?:19|20)\d\d")
 # Words after which a bare number (no `€`) is money: `subvention 7000`, `Coût : 2000`.
 MONEY_WORDS_RE = re.compile(
@@ -128,6 +129,16 @@ ROLE_RE = re.compile("|".join(f"(?P<role{index}>{pattern})" for index, (_, patte
 # A référent is the centre's own (`référent famille`, `référent mixité du centre social`) unless
 # the line names another body (`1 référent Mission Locale`).
 OWN_STAFF_RE = re.compile(r"\b(?:centre|cs|csc|csci|structure|familles?|equipe)\b")
+OWN_BODY_RE = re.compile(r"(?:du |de la |de l')?(?:centre|cs|csc|csci|evs|structure|equipe)\b")
+# `1 personne CCAS`: a person of another body, named right after; the funders' names are bodies too.
+OTHER_BODY_RE = re.compile(
+    rf"(?:du |de la |de l'|des |de )?(?:ccas|pmi|mission locale|associations?|ehpad|college|ecole"
+    rf"|{'|'.join(pattern for label, pattern in FUNDERS if label not in ('Usagers', 'Autofinancement'))})\b"
+)
+UNSPECIFIED_ROLE = "non précisé"  # a bare number in the people field: people mobilised, role not given
+BARE_COUNT_RE = re.compile(
+    rf"(?P<approx>(?:environ|env\.?|pres de|plus de|au moins|~)\s*)?(?P<number>{NUMBER})\s*[.!]?"
+)
 PEOPLE_TAIL_END_RE = re.compile(r",|;|\.|\+| et | - |\)")
 # Words that follow a number without making it a count of people: hours, durations, dates, ordinals.
 NOT_PEOPLE = frozenset(
@@ -209,8 +220,11 @@ class _Ledger:
                 if heading.group("colon") or not folded[heading.end() :].strip():
                     text = text[heading.end() :]
                 break
-        for item in _split_items(text):
+        items = _split_items(text)
+        for item in items:
             self._read_item(item, line, line_number)
+        if not items and _bare_number(folded):
+            self._notice(line_number, f"number not read as an amount: `{line}`")
 
     def _read_item(self, item: str, line: str, line_number: int) -> None:
         """File one amount: unlabelled or `total`/`budget`/`coût` -> total; then by block; outside
@@ -313,7 +327,11 @@ def _amounts(folded: str) -> list[re.Match[str]]:
     (`subvention 7000`) or a `:` precedes it; a bare year (`2015`, `mars 2016`) is money only
     after a money word.
     """
-    with_currency = list(AMOUNT_RE.finditer(folded))
+    with_currency = [
+        match
+        for match in AMOUNT_RE.finditer(folded)
+        if not match.group("e") or sum(char.isdigit() for char in match.group("number")) >= 3
+    ]
     if with_currency:
         return with_currency
     numbers = list(NUMBER_RE.finditer(folded))
@@ -329,6 +347,16 @@ def _amounts(folded: str) -> list[re.Match[str]]:
     if YEAR_RE.fullmatch(number.group("number")) and not money_word:
         return []
     return [number]
+
+
+def _bare_number(folded: str) -> bool:
+    """A number that nothing but punctuation follows (`CAF 12000`), and that is not a year: money, maybe,
+    that the rules above could not read with confidence, so it is named rather than dropped."""
+    for number in NUMBER_RE.finditer(folded):
+        rest = PARENTHESES_RE.sub("", folded[number.end() :]).strip(LABEL_EDGES + "!")
+        if not rest and not YEAR_RE.fullmatch(number.group("number")):
+            return True
+    return False
 
 
 def _amount_value(match: re.Match[str]) -> Decimal:
@@ -431,6 +459,12 @@ def _read_people_line(raw: str) -> tuple[list[PeopleCount], list[str]]:
     so `164 depuis le début de l'année 2018.` gives no count and never reads 2018 as people.
     """
     line = raw.strip()
+    folded = _fold(line.lstrip("-–—•* \t"))
+    bare = BARE_COUNT_RE.fullmatch(folded)
+    if bare:
+        if YEAR_RE.fullmatch(bare.group("number")):
+            return [], [line]
+        return [PeopleCount(UNSPECIFIED_ROLE, _amount_value(bare), bool(bare.group("approx")), line)], []
     folded = _fold(line)
     counts: list[PeopleCount] = []
     unread: list[str] = []
@@ -467,6 +501,10 @@ def _role(noun: str, tail: str, line: str) -> str | None:
         qualified = _role_of(next_word)
         if qualified and qualified != "participant":
             return qualified
+        if OWN_BODY_RE.match(tail.strip()):  # `1 personne CS`: the centre's own staff
+            return "professionnel"
+        if OTHER_BODY_RE.match(tail.strip()):  # `1 personne CCAS`: staff of a partner
+            return "partenaire"
         return "professionnel" if re.search(r"\bequipe\b", line) else "participant"
     if role == "partenaire" and re.fullmatch(r"referente?s?", noun) and OWN_STAFF_RE.search(tail):
         return "professionnel"

@@ -508,3 +508,51 @@ def test_any_text_reads_without_error_and_notices_stay_inside_it(text: str) -> N
     lines = len(text.split("\n"))
     assert all(20 <= notice.line < 20 + lines or 200 <= notice.line < 200 + lines for notice in notices)
     assert all(funding.amount >= 0 for funding in money.funding)
+
+
+# Money and people that were dropped without a warning
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12000 e", "12000"),
+        ("1 500 e", "1500"),
+        ("Total : 850e", "850"),
+        ("2e trimestre", None),
+        ("12 e", None),
+    ],
+)
+def test_e_after_an_amount_is_euros(text: str, expected: str | None) -> None:
+    """`12000 e` is money; after fewer than three digits `e` is an ordinal (`2e trimestre`)."""
+    assert parse_amount(text) == (None if expected is None else Decimal(expected))
+    money, _ = read(text)
+    assert money.budget_total == (None if expected is None else Decimal(expected))
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("14", [("non précisé", "14", False)]),
+        ("- 10", [("non précisé", "10", False)]),
+        ("environ 20", [("non précisé", "20", True)]),
+        ("1 personne CS", [("professionnel", "1", False)]),
+        ("1 personne CCAS", [("partenaire", "1", False)]),
+        ("2 personnes de la mairie", [("partenaire", "2", False)]),
+    ],
+)
+def test_people_read_whatever_is_readable(line: str, expected: list[tuple[str, str, bool]]) -> None:
+    """A bare number is people mobilised whose role is not given; a person of a named body is its staff."""
+    money, notices = read("", line)
+    assert [(count.role, count.count, count.approximate) for count in money.people] == [
+        (role, Decimal(count), approximate) for role, count, approximate in expected
+    ]
+    assert notices == []
+
+
+def test_numbers_that_cannot_be_read_are_named_on_their_line() -> None:
+    _, notices = read_money("CAF 12000\n2 jours de stage", 40, "2015", 60, "f.txt")
+    assert notices == [
+        Notice("f.txt", 40, "number not read as an amount: `CAF 12000`"),
+        Notice("f.txt", 60, "count without a known role, not read: `2015`"),
+    ]
