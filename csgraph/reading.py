@@ -1,8 +1,9 @@
 """Find input files and turn their bytes into numbered text lines.
 
 Real SENACS exports come as UTF-8 with or without BOM, UTF-16, Windows-1252, or a mix of
-lines in several encodings; some are cut in the middle of a character. Every oddity is
-repaired where the text is still readable and reported as a Notice naming file and line.
+lines in several encodings, even within one line (text pasted from another file); some are cut
+in the middle of a character. Every oddity is repaired where the text is still readable and
+reported as a Notice naming file and line.
 """
 
 from __future__ import annotations
@@ -22,6 +23,20 @@ SNIFF_BYTES = 8192
 BLOCK_BYTES = 1 << 20
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 REPLACEMENT = "\ufffd"
+LEGACY = "csgraph-windows-1252"  # the decoding error handler below
+
+
+def windows_1252(error: UnicodeError) -> tuple[str, int]:
+    """The bytes UTF-8 cannot decode, read as Windows-1252; the decoder then goes on in UTF-8.
+
+    So a line holding both (`préparés` in UTF-8, `différents` in Windows-1252) reads right throughout,
+    where decoding it whole as Windows-1252 gave `prÃ©parÃ©s`.
+    """
+    assert isinstance(error, UnicodeDecodeError)
+    return error.object[error.start : error.end].decode("cp1252", errors="replace"), error.end
+
+
+codecs.register_error(LEGACY, windows_1252)
 
 
 @dataclass(frozen=True)
@@ -203,7 +218,8 @@ class LineReader:
             )
 
     def _decode(self, raw: bytes, number: int, ended: bool, legacy_lines: list[int]) -> str:
-        """Not UTF-8: an incomplete character on the unterminated last line is a cut, else cp1252."""
+        """Not UTF-8: an incomplete character on the unterminated last line is a cut; other bytes that
+        are not UTF-8 are Windows-1252, each run of them on its own."""
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError as error:
@@ -216,7 +232,7 @@ class LineReader:
                 )
                 return raw[: error.start].decode("utf-8", errors="replace")
         legacy_lines.append(number)
-        return raw.decode("cp1252", errors="replace")
+        return raw.decode("utf-8", errors=LEGACY)
 
     def _clean(self, text: str, number: int) -> str:
         self.notices.append(Notice(self.entry.name, number, "NUL bytes removed"))

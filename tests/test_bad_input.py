@@ -178,6 +178,10 @@ READABLE: dict[str, tuple[bytes, list[tuple[int, str]]]] = {
         ),
         [(6, "2 line(s) not in UTF-8, read as Windows-1252 (lines 6, 8)")],
     ),
+    "mixed-within-a-line": (  # `préparés`: its first `é` in UTF-8, its second in Windows-1252
+        FICHE.encode().replace("préparés".encode(), "pré".encode() + "parés".encode("cp1252")),
+        [(6, "1 line(s) not in UTF-8, read as Windows-1252 (lines 6)")],
+    ),
 }
 
 
