@@ -416,3 +416,17 @@ def test_describe_and_construct_give_the_same_rows_on_both_engines(sample_graph:
     ]
     assert run_query(built, {"code": "62"}, graph=sample_graph, engine="rdflib") == constructed
     assert run_query(built, {"code": "75"}, graph=sample_graph).rows == ()
+
+
+# --- 12. build and validate agree --------------------------------------------------------------------------
+
+
+def test_a_structure_without_a_known_departement_builds_and_validates_with_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "atlantide.txt"
+    path.write_text(ONE_FICHE.replace("Pas-de-Calais", "Atlantide"), encoding="utf-8")
+    built = run("build", str(path), "--out", str(tmp_path / "out"))
+    assert built.returncode == 0
+    assert "warning: atlantide.txt:6: no known département at the end of" in built.stderr
+    checked = run("validate", "--graph", str(tmp_path / "out" / "graph.ttl"), environment={"COLUMNS": "300"})
+    assert checked.returncode == 0, checked.stdout
+    assert "this structure has no known département" in checked.stdout
