@@ -27,6 +27,7 @@ from csgraph.turtle import Triple, paragraphs, shorten
 from csgraph.vocabulary import Concept, Vocabulary, concept_namespace
 
 OTHER_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+TRAILING_DOTS = re.compile(r"[\s.…]+$")
 TO_ESCAPE = re.compile('[\\\\"\x00-\x1f\x7f]')  # most values (titles, names) hold none: one scan
 
 FUNDER_CATEGORIES = ("Usagers", "Autofinancement")
@@ -211,13 +212,17 @@ class Mapper:
         if not concept.listed:
             line = fiche.field_lines.get(attribute, fiche.source.line)
             message = f"`{value}` is not in the {scheme} list; kept as a new concept"
+            label = unlisted_label(concept.label)
             triples = [
                 (node, "a", "skos:Concept"),
                 (node, "a", "csg:UnlistedConcept"),
-                (node, "skos:prefLabel", text(concept.label)),
+                (node, "skos:prefLabel", text(label)),
                 (node, "skos:inScheme", shorten(concept.scheme_iri)),
             ]
             common.append(shared("concept", triples, Notice(fiche.source.file, line, message)))
+            if concept.label != label:  # `Autres ..`, as this fiche wrote it
+                spelling = [(node, "skos:altLabel", text(concept.label))]
+                common.append(Shared("spelling", f"{node} {concept.label}", paragraphs(spelling).encode(), 1))
         return found
 
     def _money(self, action: str, key: str, fiche: Fiche, own: list[Triple], common: list[Shared]) -> None:
@@ -263,6 +268,15 @@ class Mapper:
             or label_key(funder) == label_key(funder_type.label)
             or find_concept(self.vocabulary, "partner", funder).listed
         )
+
+
+def unlisted_label(written: str) -> str:
+    """The label of a value the lists lack, whichever fiche names it first: without trailing dots.
+
+    `Autres ...` and `Autres ..` are one concept (one slug); it is labelled `Autres`, not with the spelling
+    of the first fiche read, and each spelling written stays on it as a skos:altLabel.
+    """
+    return TRAILING_DOTS.sub("", written) or written
 
 
 def find_concept(vocabulary: Vocabulary, scheme: str, label: str) -> Concept:

@@ -211,3 +211,23 @@ def test_two_spellings_of_one_concept_make_one_triple(tmp_path: Path) -> None:
     (action,) = graph.subjects(RDF.type, CSG.Action)
     assert len(list(graph.objects(action, CSG.keyword))) == 2
     assert report.triples == len(graph)
+
+
+@pytest.mark.parametrize("order", ["three-dots-first", "two-dots-first"])
+def test_spellings_that_differ_in_trailing_dots_share_a_canonical_label(tmp_path: Path, order: str) -> None:
+    """`Autres ...` and `Autres ..` are one theme, `Autres`, whatever the order; both spellings stay."""
+    spellings = ["Autres ...", "Autres .."] if order == "three-dots-first" else ["Autres ..", "Autres ..."]
+    text = "".join(f'Actions "Fiche {n}"\nThèmes\n  • {spelling}\n' for n, spelling in enumerate(spellings))
+    (tmp_path / "themes.txt").write_text(text, encoding="utf-8")
+    report = build([tmp_path / "themes.txt"], tmp_path / "out")
+    graph = Graph().parse(report.graph)
+    themes = {
+        theme for action in graph.subjects(RDF.type, CSG.Action) for theme in graph.objects(action, CSG.theme)
+    }
+    (theme,) = themes
+    assert list(graph.objects(theme, SKOS.prefLabel)) == [Literal("Autres", lang="fr")]
+    assert set(graph.objects(theme, SKOS.altLabel)) == {
+        Literal("Autres ...", lang="fr"),
+        Literal("Autres ..", lang="fr"),
+    }
+    assert report.triples == len(graph)
