@@ -437,15 +437,24 @@ def view(store: ox.Store, name: str, narrowing: Narrowing | None = None) -> View
 
 
 def projected_view(
-    name: str, actions: list[Action], narrowing: Narrowing, spellings: dict[str, set[str]]
+    name: str,
+    actions: list[Action],
+    narrowing: Narrowing,
+    spellings: dict[str, set[str]],
+    describe: bool = True,
 ) -> View:
-    """The view `name` of actions already read: the site reads them once per process, not per page."""
+    """The view `name` of actions already read: the site reads them once per process, not per page.
+
+    Without `describe`, nodes get no degree, betweenness or community: the site summarises a large view
+    first and describes what it draws (betweenness of a 3,000-node view costs 10 s).
+    """
     spec = VIEWS[name]
     chosen = select(actions, narrowing, spellings)
     links = Links(min_weight=narrowing.min_weight)
     spec.project(chosen, links)
     graph, hidden = links.graph(spec.weight)
-    describe_nodes(graph)
+    if describe:
+        describe_nodes(graph)
     return View(name, spec, graph, len(chosen), narrowing, hidden)
 
 

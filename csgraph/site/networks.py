@@ -40,8 +40,9 @@ NODE_BUDGET = 300
 LINK_BUDGET = 2_000
 """Above these, the page gets a summarised graph: a browser on a small laptop still draws it in a second."""
 
-LISTED_ACTIONS = 25
-"""Actions listed in the side panel for one node or link; a hub (the Caf) stands behind hundreds."""
+LISTED_ACTIONS = {"node": 20, "link": 8}
+"""Actions listed in the side panel for a node or a link (a hub, the Caf, stands behind hundreds); a
+summarised view draws 2,000 links, and the page carries every list."""
 
 GROUPED = "urn:csgraph:autres:"
 """Key prefix of the nodes that stand for the nodes a summary leaves out: no IRI, no page."""
@@ -131,9 +132,34 @@ def within_links(name: str, data: GraphActions, narrowing: Narrowing) -> tuple[n
     while True:
         try:
             chosen = dataclasses.replace(narrowing, min_weight=weight)
-            return networks.projected_view(name, data.actions, chosen, data.names.spellings), weight
+            return networks.projected_view(name, data.actions, chosen, data.names.spellings, False), weight
         except networks.TooManyLinks:
             weight = max(2, weight * 2)
+
+
+@dataclass
+class Merged:
+    """The links a summary draws as one (a node shown and the nodes grouped beside it), added up."""
+
+    weight: float = 0
+    euros: float = 0
+    behind: set[networks.Action] = dataclasses.field(default_factory=set)
+    shared: set[str] = dataclasses.field(default_factory=set)
+
+    def add(self, data: dict) -> None:
+        self.weight += data["weight"]
+        self.euros += data["euros"]
+        self.behind.update(data["behind"])
+        self.shared.update(data["shared"])
+
+    def attributes(self) -> dict[str, object]:
+        return {
+            "weight": self.weight,
+            "euros": self.euros,
+            "actions": len(self.behind),
+            "behind": tuple(sorted(self.behind)),
+            "shared": tuple(sorted(self.shared)),
+        }
 
 
 def grouped_key(kind: str) -> str:
@@ -141,7 +167,7 @@ def grouped_key(kind: str) -> str:
 
 
 def summarised(projected: networks.View, lang: str) -> tuple[networks.View, list[str]]:
-    """At most NODE_BUDGET nodes and LINK_BUDGET links: the heaviest kept, the rest said in a note.
+    """At most NODE_BUDGET nodes and LINK_BUDGET links, described: the heaviest kept, the rest said in a note.
 
     Left-out nodes become one node per kind (`autres (1 200 structures)`) that keeps their links to the
     nodes shown, so the picture still says that the Caf partners with many more; then only the heaviest
@@ -150,6 +176,7 @@ def summarised(projected: networks.View, lang: str) -> tuple[networks.View, list
     graph = projected.graph
     notes: list[str] = []
     if len(graph) <= NODE_BUDGET and graph.number_of_edges() <= LINK_BUDGET:
+        networks.describe_nodes(graph)
         return projected, notes
     measure = projected.spec.size_by
     order = sorted(graph, key=lambda node: (-graph.nodes[node][measure], -graph.degree(node), node))
@@ -182,19 +209,13 @@ def summarised(projected: networks.View, lang: str) -> tuple[networks.View, list
                 f"{hidden} among the smallest: grouped into one “others” node.",
             )
         )
+    merged: dict[tuple[str, str], Merged] = {}
     for one, other, data in graph.edges(data=True):
-        ends = tuple(sorted((into[one], into[other])))
-        if ends[0] == ends[1]:
-            continue
-        if summary.has_edge(*ends):
-            kept_data = summary.edges[ends]
-            kept_data["weight"] += data["weight"]
-            kept_data["euros"] += data["euros"]
-            kept_data["behind"] = tuple(sorted(set(kept_data["behind"]) | set(data["behind"])))
-            kept_data["actions"] = len(kept_data["behind"])
-            kept_data["shared"] = tuple(sorted(set(kept_data["shared"]) | set(data["shared"])))
-        else:
-            summary.add_edge(*ends, **data)
+        ends = (min(into[one], into[other]), max(into[one], into[other]))
+        if ends[0] != ends[1]:
+            merged.setdefault(ends, Merged()).add(data)
+    for (one, other), link_tally in sorted(merged.items()):
+        summary.add_edge(one, other, **link_tally.attributes())
     if summary.number_of_edges() > LINK_BUDGET:
         edges = sorted(summary.edges(data="weight"), key=lambda edge: (-edge[2], edge[0], edge[1]))
         dropped = edges[LINK_BUDGET:]
@@ -219,8 +240,13 @@ def summarised(projected: networks.View, lang: str) -> tuple[networks.View, list
     return dataclasses.replace(projected, graph=summary), notes
 
 
-def listed_actions(behind: tuple[networks.Action, ...], lang: str) -> list[list[str]]:
-    return [[action.place, link(action.iri, lang)] for action in behind[:LISTED_ACTIONS]]
+def listed_actions(behind: tuple[networks.Action, ...], what: str, lang: str) -> dict[str, object]:
+    """The first actions behind a node or a link, each with its page, and how many more there are."""
+    shown = behind[: LISTED_ACTIONS[what]]
+    return {
+        "actions": [[action.place, link(action.iri, lang)] for action in shown],
+        "more": len(behind) - len(shown),
+    }
 
 
 def actions_link(node: str, narrowing: Narrowing, lang: str) -> str | None:
@@ -257,8 +283,7 @@ def page_data(projected: networks.View, lang: str) -> dict[str, object]:
                 "facts": render.node_facts(projected, node, core, groups, lang),
                 "page": None if grouped else path_of(node) and link(node, lang),
                 "list": None if grouped else actions_link(node, projected.narrowing, lang),
-                "actions": listed_actions(data["behind"], lang),
-                "more": max(0, len(data["behind"]) - LISTED_ACTIONS),
+                **listed_actions(data["behind"], "node", lang),
             }
         )
     edges = []
@@ -272,8 +297,7 @@ def page_data(projected: networks.View, lang: str) -> dict[str, object]:
                 "width": width,
                 "heading": render.link_heading(graph, one, other),
                 "facts": render.link_facts(projected, data, lang),
-                "actions": listed_actions(data["behind"], lang),
-                "more": max(0, len(data["behind"]) - LISTED_ACTIONS),
+                **listed_actions(data["behind"], "link", lang),
             }
         )
     return {"nodes": nodes, "edges": edges, "options": vis_options(len(nodes)), "words": script_words(lang)}
