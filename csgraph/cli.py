@@ -118,15 +118,18 @@ def discard_stdout() -> None:
 
 
 def write_report(report: Path, notices: list[Notice]) -> None:
+    from csgraph.model import in_line_order
     from csgraph.writing import write_text
 
-    rows = [{"file": n.file, "line": n.line, "message": n.message} for n in notices]
+    rows = [{"file": n.file, "line": n.line, "message": n.message} for n in in_line_order(notices)]
     write_text(report, json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
 
 
 def finish_notices(notices: list[Notice], report: Path | None, strict: bool) -> None:
-    """Print warnings, write them as JSON when asked, and honour --strict."""
-    for notice in notices[:20]:
+    """Print warnings in line order, write them as JSON when asked, and honour --strict."""
+    from csgraph.model import in_line_order
+
+    for notice in in_line_order(notices)[:20]:
         err.print(f"[yellow]warning:[/yellow] {shown(notice)}", markup=True, soft_wrap=True)
     if len(notices) > 20:
         err.print(f"… and {len(notices) - 20} more warnings (use --report FILE to see them all)")
@@ -222,7 +225,8 @@ def build(
         out.print(
             f"{result.fiches} fiches → {result.actions} actions, {result.structures} structures "
             f"in {result.departements} département(s), {result.partner_types} partner types, "
-            f"{result.keywords} keywords; {result.triples} triples in {shown(result.graph)}"
+            f"{result.keywords} keywords; {result.triples} triples in {shown(result.graph)}",
+            soft_wrap=True,
         )
         out.print(f"{len(result.notices)} warning(s)")
         finish_notices(result.notices, report, strict)

@@ -22,6 +22,15 @@ class Notice:
         return f"{self.file}:{self.line}: {self.message}"
 
 
+def in_line_order(notices: list[Notice]) -> list[Notice]:
+    """Files in the order they were read, the notices of each by line (a fiche's money notices, and the
+    build's notices about values it met, come after its reading's): how people read a warnings list."""
+    first_seen: dict[str, int] = {}
+    for notice in notices:
+        first_seen.setdefault(notice.file, len(first_seen))
+    return sorted(notices, key=lambda notice: (first_seen[notice.file], notice.line))
+
+
 @dataclass(frozen=True)
 class Source:
     """Where a fiche starts: file (relative to what the user named) and 1-based line."""

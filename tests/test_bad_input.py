@@ -223,8 +223,8 @@ def test_file_cut_in_a_multibyte_character(tmp_path: Path) -> None:
     (row,) = [json.loads(line) for line in parsed.stdout.splitlines()]
     assert (row["summary"], row["truncated"]) == ("Des repas pr", True)
     assert [(r["line"], r["message"]) for r in report_rows(tmp_path / "warnings.json")] == [
-        (6, "line cut in the middle of a character; kept what is there"),
         (1, "the file ends in the middle of this fiche; kept what is there"),
+        (6, "line cut in the middle of a character; kept what is there"),
     ]
     assert cli("build", str(path), "--out", str(tmp_path / "out")).exit_code == 0
 
@@ -243,8 +243,8 @@ def test_utf16_file_cut_in_half_a_character_and_bad_code_units(tmp_path: Path) -
         ("\ufffd cuisine", "Des repas préparés ensemble, chaque jeudi.", False),
     ]
     assert [(r["file"], r["line"], r["message"]) for r in report_rows(tmp_path / "w.json")] == [
-        ("cut16.txt", 6, "line cut in the middle of a character; kept what is there"),
         ("cut16.txt", 1, "the file ends in the middle of this fiche; kept what is there"),
+        ("cut16.txt", 6, "line cut in the middle of a character; kept what is there"),
         ("lone16.txt", 1, "1 line(s) with bytes that are not UTF-16, shown as \ufffd (lines 1)"),
     ]
 

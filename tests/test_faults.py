@@ -70,7 +70,7 @@ def actions_in_store(graph: Path) -> int:
     return int(next(iter(open_graph(graph).query(ACTIONS)))["n"].value)
 
 
-# --- 1. two builds into one folder ---------------------------------------------------------------------
+# --- 1. two builds into one folder --------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +139,7 @@ def other_input(tmp_path: Path) -> Path:
     return path
 
 
-# --- 2. writes that fail ---------------------------------------------------------------------------------
+# --- 2. writes that fail ------------------------------------------------------------------------------------
 
 OUTPUT_COMMANDS = {
     "parse": ["parse", "{sample}"],
@@ -200,7 +200,7 @@ def test_a_file_the_disk_refuses_is_named(
     assert not list(tmp_path.rglob(".*.tmp")), "the temporary file is removed"
 
 
-# --- 6. fiche text on the terminal -------------------------------------------------------------------------
+# --- 6. fiche text on the terminal --------------------------------------------------------------------------
 
 EMOJI_FICHE = """Actions "Atelier :x: <urn:x:evil> [bold]gras[/bold] :smile:"
 DESCRIPTION DE L'ACTION
@@ -227,7 +227,7 @@ def test_messages_and_tables_show_fiche_text_as_written(tmp_path: Path) -> None:
     assert "❌" not in built.stderr + table.stdout and "😄" not in table.stdout
 
 
-# --- 3. SERVICE in a query file -------------------------------------------------------------------------
+# --- 3. SERVICE in a query file -----------------------------------------------------------------------------
 
 DISTANT = {
     "head": {"vars": ["name"]},
@@ -314,7 +314,7 @@ def test_service_in_a_comment_or_a_string_is_text(sample_graph: Path) -> None:
     assert run_query(query, graph=sample_graph).rows[0][0].value == "SERVICE <http://127.0.0.1:1/>"  # type: ignore[union-attr]
 
 
-# --- 4. endpoints that accept and never answer ---------------------------------------------------------
+# --- 4. endpoints that accept and never answer --------------------------------------------------------------
 
 
 @pytest.fixture
@@ -418,7 +418,7 @@ def test_describe_and_construct_give_the_same_rows_on_both_engines(sample_graph:
     assert run_query(built, {"code": "75"}, graph=sample_graph).rows == ()
 
 
-# --- 12. build and validate agree --------------------------------------------------------------------------
+# --- 12. build and validate agree ---------------------------------------------------------------------------
 
 
 def test_a_structure_without_a_known_departement_builds_and_validates_with_a_warning(tmp_path: Path) -> None:
@@ -430,3 +430,28 @@ def test_a_structure_without_a_known_departement_builds_and_validates_with_a_war
     checked = run("validate", "--graph", str(tmp_path / "out" / "graph.ttl"), environment={"COLUMNS": "300"})
     assert checked.returncode == 0, checked.stdout
     assert "this structure has no known département" in checked.stdout
+
+
+# --- 13. warnings people can read ---------------------------------------------------------------------------
+
+
+def test_warnings_come_file_by_file_in_line_order_and_a_file_without_fiches_says_so_first(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "fiches"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("".join(f"note {n}\n" for n in range(1, 58)), encoding="utf-8")
+    (folder / "sample.txt").write_bytes(SAMPLE.read_bytes())
+    report = tmp_path / "warnings.json"
+    result = run("build", str(folder), "--out", str(tmp_path / "out"), "--report", str(report))
+    assert result.returncode == 0
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert (
+        warnings[0]
+        == "warning: fiches/notes.txt:0: no fiche found in this file; 57 warning(s) about its lines follow"
+    )
+    assert warnings[1] == "warning: fiches/notes.txt:1: text before any fiche, kept here only: note 1"
+    rows = [(row["file"], row["line"]) for row in json.loads(report.read_text(encoding="utf-8"))]
+    assert rows == [("fiches/notes.txt", n) for n in range(58)] + [
+        ("fiches/sample.txt", n) for n in (51, 52, 314)
+    ]
