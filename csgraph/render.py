@@ -174,10 +174,13 @@ def layout(graph: nx.Graph) -> dict[str, tuple[float, float]]:
             for node, (x, y) in zip(linked, placed, strict=True)
         }
     top = max((y for _, y in positions.values()), default=0) + SPACING
-    left = min((x for x, _ in positions.values()), default=0)
     gap = column_gap(graph)
-    per_row = max(1, int(2 * spread // gap) + 1)
-    for index, node in enumerate(unlinked(graph)):
+    apart = unlinked(graph)
+    # As wide as the network, or wider when many nodes stand apart: a square block, not a long column,
+    # centred under the network.
+    per_row = max(1, int(2 * spread // gap) + 1, math.ceil(math.sqrt(len(apart))))
+    left = min(min((x for x, _ in positions.values()), default=0), -(min(per_row, len(apart)) - 1) * gap / 2)
+    for index, node in enumerate(apart):
         row, column = divmod(index, per_row)
         positions[node] = (left + column * gap, top + row * SPACING)
     return positions

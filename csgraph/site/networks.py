@@ -169,9 +169,9 @@ def grouped_key(kind: str) -> str:
 def summarised(projected: networks.View, lang: str) -> tuple[networks.View, list[str]]:
     """At most NODE_BUDGET nodes and LINK_BUDGET links, described: the heaviest kept, the rest said in a note.
 
-    Left-out nodes become one node per kind (`autres (1 200 structures)`) that keeps their links to the
-    nodes shown, so the picture still says that the Caf partners with many more; then only the heaviest
-    links are drawn.
+    Left-out nodes (the smallest, and every node without links) become one node per kind (`autres
+    (1 200 structures)`) that keeps their links to the nodes shown, so the picture still says that the
+    Caf partners with many more; then only the heaviest links are drawn.
     """
     graph = projected.graph
     notes: list[str] = []
@@ -181,7 +181,9 @@ def summarised(projected: networks.View, lang: str) -> tuple[networks.View, list
     measure = projected.spec.size_by
     order = sorted(graph, key=lambda node: (-graph.nodes[node][measure], -graph.degree(node), node))
     kinds = {data["kind"] for _, data in graph.nodes(data=True)}
-    shown = set(order[: NODE_BUDGET - len(kinds)]) if len(graph) > NODE_BUDGET else set(graph)
+    # Nodes without links all go to the groups: a summary is there to show who works with whom.
+    linked = [node for node in order if graph.degree(node)]
+    shown = set(linked[: NODE_BUDGET - len(kinds)]) if len(graph) > NODE_BUDGET else set(graph)
     into = {node: node if node in shown else grouped_key(graph.nodes[node]["kind"]) for node in graph}
     summary = nx.Graph()
     left_out: defaultdict[str, list[str]] = defaultdict(list)

@@ -52,7 +52,7 @@
       box.right = Math.max(box.right, position.x);
       box.bottom = Math.max(box.bottom, position.y);
     });
-    var perRow = Math.max(1, Math.floor((box.right - box.left) / view.gap) + 1);
+    var perRow = Math.max(1, Math.floor((box.right - box.left) / view.gap) + 1, Math.ceil(Math.sqrt(view.apart.length)));
     // One update for all: network.moveNode redraws once per node (229 nodes, 15 s).
     nodes.update(view.apart.map(function (id, index) {
       var row = Math.floor(index / perRow);
