@@ -8,11 +8,12 @@ import json
 import re
 from pathlib import Path
 
+import networkx as nx
 import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from csgraph import networks
+from csgraph import networks, render
 from csgraph.graph_actions import Narrowing
 from csgraph.model import Fiche
 from csgraph.networks import view
@@ -208,6 +209,8 @@ def test_a_large_view_is_summarised_with_a_note(sample_graph: Path, monkeypatch:
     grouped = sum(int(re.match(r"autres \((\d+)", item["label"])[1]) for item in others)
     assert grouped + len(data["nodes"]) - len(others) == len(whole)
     assert all(item["page"] is None and item["list"] is None for item in others)
+    linked = {label for node, label in whole.nodes(data="label") if whole.degree(node)}
+    assert {item["label"] for item in data["nodes"] if item not in others} <= linked
     assert "regroupés en un nœud « autres »" in html.unescape(response.text)
     assert "liens les plus faibles ne sont pas tracés" in response.text
 
@@ -239,3 +242,18 @@ def test_hostile_labels_stay_text(tmp_path_factory: pytest.TempPathFactory) -> N
     funding = client.get("/networks/funding?keyword=" + PAYLOADS[2])
     assert funding.status_code in (200, 400)
     assert PAYLOADS[2] not in funding.text
+
+
+def test_nodes_apart_form_a_block_under_the_network() -> None:
+    """Two linked nodes and a hundred without links: ten rows of ten, centred, not one long column."""
+    graph = nx.Graph()
+    graph.add_edge("a", "b")
+    graph.add_nodes_from((f"apart-{index:03}", {"label": f"Centre {index}"}) for index in range(100))
+    for node in ("a", "b"):
+        graph.nodes[node]["label"] = node
+    positions = render.layout(graph)
+    rows = {y for node, (_, y) in positions.items() if node.startswith("apart-")}
+    columns = {x for node, (x, _) in positions.items() if node.startswith("apart-")}
+    assert len(rows) == len(columns) == 10
+    assert min(columns) == -max(columns)
+    assert min(rows) > max(positions["a"][1], positions["b"][1])
