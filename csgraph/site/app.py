@@ -233,7 +233,7 @@ async def favicon(request: Request) -> Response:
 
 
 def create_app(site: Site) -> Starlette:
-    from csgraph.site import actions, maps, pages, questions, sparql
+    from csgraph.site import actions, maps, networks, pages, questions, sparql
 
     routes = [
         Mount("/static", StaticFiles(packages=[("csgraph", "static")]), name="static"),
@@ -243,6 +243,7 @@ def create_app(site: Site) -> Starlette:
         *questions.routes,
         *sparql.routes,
         *maps.routes,
+        *networks.routes,
     ]
     app = Starlette(
         routes=routes,
