@@ -257,3 +257,14 @@ def test_nodes_apart_form_a_block_under_the_network() -> None:
     assert len(rows) == len(columns) == 10
     assert min(columns) == -max(columns)
     assert min(rows) > max(positions["a"][1], positions["b"][1])
+
+
+def test_warming_draws_the_first_pages_once(sample_graph: Path) -> None:
+    client = client_for(sample_graph)
+    site = client.app.state.site
+    site_networks.warm(site)
+    drawn = site.cache["maps"]
+    assert {key[1] for key in drawn if key[0] == "network"} == set(site_networks.WARMED)
+    before = dict(drawn)
+    page = client.get("/networks/partnership")
+    assert page.status_code == 200 and site.cache["maps"] == before

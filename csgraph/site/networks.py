@@ -402,6 +402,17 @@ def networks_page(request: Request) -> Response:
     return render_page(request, "site/networks.html", {"views": views})
 
 
+WARMED = ("partnership", "keywords", "funding")
+"""The national views drawn at start: the structures view grows with the square of the structures
+(15 s at 10k fiches) and is left for the first visitor who asks."""
+
+
+def warm(site: Site) -> None:
+    """The first pages of /networks, drawn while the first visitor is on the way (after the actions)."""
+    for name in WARMED:
+        drawn_view(site, name, Narrowing(), "fr")
+
+
 routes: list[BaseRoute] = [
     Route("/networks", networks_page),
     Route("/networks/vis-network.js", vis_network_script),
