@@ -49,6 +49,16 @@ Strict = Annotated[bool, typer.Option("--strict", help="Fail (exit 1) when the i
 Report = Annotated[Path | None, typer.Option("--report", help="Write the warnings to this file as JSON.")]
 
 
+def timeout_option(server: str, answer: str, default: float) -> typer.models.OptionInfo:
+    """`--timeout` of the commands that talk to a server; its default is the library's (remote, engines)."""
+    return typer.Option(
+        "--timeout",
+        min=0.1,
+        metavar="SECONDS",
+        help=f"Seconds {server} may take over {answer} (default: {default:g}; connecting: 10 at most).",
+    )
+
+
 @app.callback()
 def main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False) -> None:
     """csgraph: actors, funders and themes of social-centre actions, as a graph."""
@@ -188,15 +198,7 @@ def build(
     push_chunk: Annotated[
         int | None, typer.Option("--push-chunk", min=1, help="Triples per request (default: 50000).")
     ] = None,
-    timeout: Annotated[
-        float | None,
-        typer.Option(
-            "--timeout",
-            min=0.1,
-            metavar="SECONDS",
-            help="How long the --push server may take to answer each request (default: 120; connecting: 10).",
-        ),
-    ] = None,
+    timeout: Annotated[float | None, timeout_option("the --push server", "each request", 120)] = None,
 ) -> None:
     """Parse the fiches and write the knowledge graph (graph.ttl)."""
     from csgraph.build import build as run_build
@@ -280,15 +282,7 @@ def query(
             help="An endpoint the query's SERVICE clauses may call (refused otherwise); repeat for more.",
         ),
     ] = None,
-    timeout: Annotated[
-        float | None,
-        typer.Option(
-            "--timeout",
-            min=0.1,
-            metavar="SECONDS",
-            help="How long --endpoint may take to answer (default: 60; connecting: 10 at most).",
-        ),
-    ] = None,
+    timeout: Annotated[float | None, timeout_option("--endpoint", "its answer", 60)] = None,
 ) -> None:
     """Answer a coverage question from the graph or a SPARQL endpoint."""
     from csgraph.catalogue import find_query, parse_assignments
