@@ -131,6 +131,19 @@ def test_a_node_links_to_its_page_and_to_its_actions_in_the_list(client: TestCli
     assert edge["heading"].count(" — ") == 1 and edge["actions"]
 
 
+def test_funders_list_the_actions_they_fund(client: TestClient) -> None:
+    data = drawn(client, "/networks/funding")
+    caf = next(item for item in data["nodes"] if item["label"] == "Caf" and item["kind"] == "financeur")
+    assert caf["list"] == "/actions?funder=caf" and caf["page"] == "/partner/caf"
+    listed = client.get("/actions.json?funder=caf").json()["actions"]
+    assert [row["title"] for row in listed] == [title.rsplit(" (", 1)[0] for title, _ in caf["actions"]]
+    as_written = [item for item in data["nodes"] if item["kind"] == "financeur" and item["page"] is None]
+    assert [item["label"] for item in as_written] == ["subvention"]  # `subvention 7000` names no funder
+    for item in data["nodes"]:
+        if item["page"]:
+            assert client.get(item["page"]).status_code == 200, item["page"]
+
+
 def test_keywords_are_grouped_around_their_central_node(client: TestClient) -> None:
     data = drawn(client, "/networks/keywords")
     groups = {

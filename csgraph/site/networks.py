@@ -25,7 +25,7 @@ from starlette.routing import BaseRoute, Route
 from csgraph import networks, render
 from csgraph.action_index import FACETS
 from csgraph.errors import UnknownValue
-from csgraph.graph_actions import Narrowing, matching
+from csgraph.graph_actions import UNNAMED_FUNDER, WRITTEN_FUNDER, Narrowing, matching
 from csgraph.names import closest
 from csgraph.site.app import Site, site_of
 from csgraph.site.app import render as render_page
@@ -44,19 +44,22 @@ LISTED_ACTIONS = {"node": 20, "link": 8}
 """Actions listed in the side panel for a node or a link (a hub, the Caf, stands behind hundreds); a
 summarised view draws 2,000 links, and the page carries every list."""
 
+UNPUBLISHED = (WRITTEN_FUNDER, UNNAMED_FUNDER)
+"""Funder nodes keyed by what a fiche wrote, or standing for money of no named giver: no page of their own."""
+
 GROUPED = "urn:csgraph:autres:"
 """Key prefix of the nodes that stand for the nodes a summary leaves out: no IRI, no page."""
 
 FILTERS = (Filter("departement", "département", "Département", "Département"), *MAP_FILTERS)
 PARAMETERS = (*(item.name for item in FILTERS), "min_weight", "lang")
 
-FACET_OF_SCHEME = {
-    concept_namespace("keyword"): "keyword",
-    concept_namespace("public"): "public",
-    concept_namespace("partner"): "partner",
-    concept_namespace("funder-category"): "funder",
+FACET_OF_KIND = {
+    "keyword": ("keyword", (concept_namespace("keyword"),)),
+    "partner": ("partner", (concept_namespace("partner"),)),
+    "funder": ("funder", (concept_namespace("funder-category"), concept_namespace("partner"))),
 }
-"""A node whose IRI is a concept of these schemes has a facet of /actions, and so a narrowed list there."""
+"""The facet of /actions that lists a node's actions, and the schemes its IRI must be in: a funder type
+(the Caf as a funder) lists the actions it funds, not those it partners."""
 
 ACTIONS_FACETS = {spec.name for spec in FACETS}
 
@@ -251,10 +254,10 @@ def listed_actions(behind: tuple[networks.Action, ...], what: str, lang: str) ->
     }
 
 
-def actions_link(node: str, narrowing: Narrowing, lang: str) -> str | None:
+def actions_link(node: str, kind: str, narrowing: Narrowing, lang: str) -> str | None:
     """`/actions` narrowed to this node as well as to the page's filters, where /actions has its facet."""
-    facet = next((name for space, name in FACET_OF_SCHEME.items() if node.startswith(space)), None)
-    if facet is None or facet not in ACTIONS_FACETS:
+    facet, schemes = FACET_OF_KIND.get(kind, ("", ()))
+    if facet not in ACTIONS_FACETS or not node.startswith(schemes):
         return None
     given = {item.name: getattr(narrowing, item.name) for item in FILTERS if getattr(narrowing, item.name)}
     return link("/actions", lang, **{**given, facet: node.rsplit("/", 1)[-1]})
@@ -283,8 +286,10 @@ def page_data(projected: networks.View, lang: str) -> dict[str, object]:
                 "x": positions[node][0],
                 "y": positions[node][1],
                 "facts": render.node_facts(projected, node, core, groups, lang),
-                "page": None if grouped else path_of(node) and link(node, lang),
-                "list": None if grouped else actions_link(node, projected.narrowing, lang),
+                "page": None
+                if grouped or node.startswith(UNPUBLISHED)
+                else path_of(node) and link(node, lang),
+                "list": None if grouped else actions_link(node, data["kind"], projected.narrowing, lang),
                 **listed_actions(data["behind"], "node", lang),
             }
         )
