@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from csgraph.engines import TOKEN, oxigraph_term
+from csgraph.engines import TOKEN, oxigraph_term, service_endpoints
 from csgraph.errors import QueryError
 from csgraph.results import Term
 from csgraph.vocabulary import PREFIXES
@@ -48,9 +48,10 @@ def check_query(text: str) -> None:
             f"This endpoint is read-only: SPARQL updates ({first}) are refused.",
         )
     if "SERVICE" in words:
+        named = ", ".join(service_endpoints(text)) or "SERVICE"
         raise Refused(
-            "SERVICE est refusé : ce site n'interroge jamais d'autre serveur.",
-            "SERVICE is refused: this site never queries other hosts.",
+            f"SERVICE est refusé ({named}) : ce site n'interroge jamais d'autre serveur.",
+            f"SERVICE is refused ({named}): this site never queries other hosts.",
         )
 
 
