@@ -7,6 +7,7 @@ import html
 import json
 import re
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import networkx as nx
 import pytest
@@ -111,6 +112,36 @@ def test_a_filter_narrows_the_network(
     assert [(item["label"], item["facts"]) for item in in_62] == [
         (item["label"], item["facts"]) for item in whole["nodes"]
     ]
+
+
+def test_a_funder_type_narrows_to_the_actions_it_funds(client: TestClient) -> None:
+    """The same actions as the list's funder facet, which the actions index counts on its own."""
+    for funder, view_name in (("Caf", "partnership"), ("Commune", "keywords"), ("usagers", "funding")):
+        listed = client.get(f"/actions.json?funder={funder}").json()["actions"]
+        data = drawn(client, f"/networks/{view_name}?funder={funder}")
+        behind = {address for item in data["nodes"] for _, address in item["actions"]}
+        assert behind == {f"/action/{row['iri'].rsplit('/', 1)[-1]}" for row in listed}, funder
+        summary = re.search(
+            r'<p class="summary" id="network-summary">([^<]*)',
+            client.get(f"/networks/{view_name}?funder={funder}").text,
+        )[1]
+        assert summary.startswith(f"{len(listed)} action"), summary
+    both = drawn(client, "/networks/partnership?funder=Caf&keyword=Mixit%C3%A9+sociale")
+    listed = client.get("/actions.json?funder=Caf&keyword=Mixit%C3%A9+sociale").json()["actions"]
+    assert {address for item in both["nodes"] for _, address in item["actions"]} == {
+        f"/action/{row['iri'].rsplit('/', 1)[-1]}" for row in listed
+    }
+    narrowed_list = urlsplit(node(both, "Caf")["list"])
+    assert narrowed_list.path == "/actions"
+    assert dict(parse_qsl(narrowed_list.query)) == {
+        "funder": "Caf",
+        "keyword": "Mixité sociale",
+        "partner": "caf",
+    }
+    assert drawn(client, "/networks/partnership?funder=Caf&keyword=Sant%C3%A9")["nodes"] == []
+    assert "Aucune action ne répond" in client.get("/networks/partnership?funder=Caf&keyword=Sant%C3%A9").text
+    refused = client.get("/networks/partnership?funder=Cafe")
+    assert refused.status_code == 400 and ">Caf</a>" in refused.text
 
 
 def test_a_node_links_to_its_page_and_to_its_actions_in_the_list(client: TestClient) -> None:

@@ -25,7 +25,7 @@ from starlette.routing import BaseRoute, Route
 from csgraph import networks, render
 from csgraph.action_index import FACETS
 from csgraph.errors import UnknownValue
-from csgraph.graph_actions import UNNAMED_FUNDER, WRITTEN_FUNDER, Narrowing, matching
+from csgraph.graph_actions import UNNAMED_FUNDER, WRITTEN_FUNDER, Narrowing, matching, select
 from csgraph.names import closest
 from csgraph.site.app import Site, site_of
 from csgraph.site.app import render as render_page
@@ -50,7 +50,13 @@ UNPUBLISHED = (WRITTEN_FUNDER, UNNAMED_FUNDER)
 GROUPED = "urn:csgraph:autres:"
 """Key prefix of the nodes that stand for the nodes a summary leaves out: no IRI, no page."""
 
-FILTERS = (Filter("departement", "département", "Département", "Département"), *MAP_FILTERS)
+FILTERS = (
+    Filter("departement", "département", "Département", "Département"),
+    *MAP_FILTERS,
+    Filter("funder", "funder type", "Type de financeur", "Funder type"),
+)
+NARROWING_FILTERS = ("departement", "keyword", "public", "partner")
+"""The filters `Narrowing` chooses by; a funder type is chosen here, from the actions' grants."""
 PARAMETERS = (*(item.name for item in FILTERS), "min_weight", "lang")
 
 FACET_OF_KIND = {
@@ -87,8 +93,9 @@ async def vis_network_script(request: Request) -> Response:
     )
 
 
-def asked(request: Request, data: GraphActions) -> Narrowing:
-    """The narrowing the query string asks for; an unknown parameter or value is refused, never ignored."""
+def asked(request: Request, data: GraphActions) -> tuple[dict[str, str], int]:
+    """The filters and the minimum weight the query string asks for; an unknown parameter or value is
+    refused, never ignored."""
     lang = lang_of(request)
     params = request.query_params
     unknown = [name for name in params if name not in PARAMETERS]
@@ -119,23 +126,42 @@ def asked(request: Request, data: GraphActions) -> Narrowing:
             f"Poids minimal invalide : « {weight} ». Donnez un nombre entier (0 pour tous les liens).",
             f"Invalid minimum weight: “{weight}”. Give a whole number (0 for every link).",
         )
-    return Narrowing(**wanted, min_weight=int(weight))
+    return wanted, int(weight)
 
 
 def choices_of(data: GraphActions, name: str) -> tuple[networks.Named, ...]:
+    if name not in ("departement", "funder"):
+        return data.choices[name]
     if name == "departement":
         found = {action.departement for action in data.actions if action.departement}
-        return tuple(sorted(found, key=lambda thing: (thing.label.casefold(), thing.iri)))
-    return data.choices[name]
+    else:
+        found = {grant.funder_type for action in data.actions for grant in action.grants if grant.funder_type}
+    return tuple(sorted(found, key=lambda thing: (thing.label.casefold(), thing.iri)))
 
 
-def within_links(name: str, data: GraphActions, narrowing: Narrowing) -> tuple[networks.View, int]:
+def chosen_actions(
+    data: GraphActions, actions: list[networks.Action], funder: str | None
+) -> list[networks.Action]:
+    """The actions with a contribution of the funder type `funder` names; all of them without one."""
+    if not funder:
+        return actions
+    types = matching(funder, set(choices_of(data, "funder")), data.names.spellings, "funder type")
+    return [
+        action
+        for action in actions
+        if any(grant.funder_type and grant.funder_type.iri in types for grant in action.grants)
+    ]
+
+
+def within_links(
+    name: str, actions: list[networks.Action], spellings: dict[str, set[str]], narrowing: Narrowing
+) -> tuple[networks.View, int]:
     """The view, with the minimum weight raised (doubling from 2) until its links fit a page at all."""
     weight = narrowing.min_weight
     while True:
         try:
             chosen = dataclasses.replace(narrowing, min_weight=weight)
-            return networks.projected_view(name, data.actions, chosen, data.names.spellings, False), weight
+            return networks.projected_view(name, actions, chosen, spellings, False), weight
         except networks.TooManyLinks:
             weight = max(2, weight * 2)
 
@@ -236,10 +262,10 @@ def summarised(projected: networks.View, lang: str) -> tuple[networks.View, list
     notes.append(
         tr(
             lang,
-            "Pour tout voir, choisissez un département, un mot clé, un public ou un type de partenaire, "
-            "ou relevez le poids minimal des liens.",
-            "To see everything, choose a département, a keyword, a public or a partner type, or raise the "
-            "minimum weight of links.",
+            "Pour tout voir, choisissez un département, un mot clé, un public, un type de partenaire ou de "
+            "financeur, ou relevez le poids minimal des liens.",
+            "To see everything, choose a département, a keyword, a public, a partner or funder type, or "
+            "raise the minimum weight of links.",
         )
     )
     return dataclasses.replace(projected, graph=summary), notes
@@ -254,16 +280,15 @@ def listed_actions(behind: tuple[networks.Action, ...], what: str, lang: str) ->
     }
 
 
-def actions_link(node: str, kind: str, narrowing: Narrowing, lang: str) -> str | None:
+def actions_link(node: str, kind: str, wanted: dict[str, str], lang: str) -> str | None:
     """`/actions` narrowed to this node as well as to the page's filters, where /actions has its facet."""
     facet, schemes = FACET_OF_KIND.get(kind, ("", ()))
     if facet not in ACTIONS_FACETS or not node.startswith(schemes):
         return None
-    given = {item.name: getattr(narrowing, item.name) for item in FILTERS if getattr(narrowing, item.name)}
-    return link("/actions", lang, **{**given, facet: node.rsplit("/", 1)[-1]})
+    return link("/actions", lang, **{**wanted, facet: node.rsplit("/", 1)[-1]})
 
 
-def page_data(projected: networks.View, lang: str) -> dict[str, object]:
+def page_data(projected: networks.View, wanted: dict[str, str], lang: str) -> dict[str, object]:
     """Nodes and links as the script draws them: positions given, every word in the page's language."""
     graph = projected.graph
     order = sorted(graph)
@@ -289,7 +314,7 @@ def page_data(projected: networks.View, lang: str) -> dict[str, object]:
                 "page": None
                 if grouped or node.startswith(UNPUBLISHED)
                 else path_of(node) and link(node, lang),
-                "list": None if grouped else actions_link(node, data["kind"], projected.narrowing, lang),
+                "list": None if grouped else actions_link(node, data["kind"], wanted, lang),
                 **listed_actions(data["behind"], "node", lang),
             }
         )
@@ -336,12 +361,31 @@ def script_words(lang: str) -> dict[str, str]:
     }
 
 
-def drawn_view(site: Site, name: str, narrowing: Narrowing, lang: str) -> Drawn:
+def drawn_view(site: Site, name: str, wanted: dict[str, str], min_weight: int, lang: str) -> Drawn:
+    """The page's network for filters already checked by `asked`, drawn once per process."""
+
     def draw() -> Drawn:
         data = graph_actions_of(site)
-        projected, weight = within_links(name, data, narrowing)
+        chosen = {
+            filter_name: wanted[filter_name] for filter_name in NARROWING_FILTERS if filter_name in wanted
+        }
+        # Chosen before the funder type: `select` refuses a value that names none of the actions it is
+        # given, and a keyword of the graph may name none of the actions one funder type funds.
+        narrowed = select(data.actions, Narrowing(**chosen), data.names.spellings)
+        actions = chosen_actions(data, narrowed, wanted.get("funder"))
+        projected, weight = within_links(
+            name, actions, data.names.spellings, Narrowing(min_weight=min_weight)
+        )
         notes = []
-        if weight != narrowing.min_weight:
+        if not projected.actions:
+            notes.append(
+                tr(
+                    lang,
+                    "Aucune action ne répond à tous ces filtres.",
+                    "No action answers all these filters.",
+                )
+            )
+        if weight != min_weight:
             notes.append(
                 tr(
                     lang,
@@ -350,9 +394,9 @@ def drawn_view(site: Site, name: str, narrowing: Narrowing, lang: str) -> Drawn:
                 )
             )
         projected, summary_notes = summarised(projected, lang)
-        return Drawn(projected, page_data(projected, lang), notes + summary_notes)
+        return Drawn(projected, page_data(projected, wanted, lang), notes + summary_notes)
 
-    return kept(site, ("network", name, narrowing, lang), draw)
+    return kept(site, ("network", name, tuple(sorted(wanted.items())), min_weight, lang), draw)
 
 
 def form_context(data: GraphActions, given: dict[str, str], weight: str, lang: str) -> dict[str, object]:
@@ -384,14 +428,14 @@ def network_page(request: Request) -> Response:
     typed = {item.name: request.query_params.get(item.name, "") for item in FILTERS}
     common = {"name": name, **view_words(name, lang)}
     try:
-        narrowing = asked(request, data)
+        wanted, min_weight = asked(request, data)
     except Refused as problem:
         context = {**common, **form_context(data, typed, request.query_params.get("min_weight", ""), lang)}
         return render_page(request, "site/network.html", {**context, "problem": problem, "drawn": None}, 400)
-    drawn = drawn_view(site, name, narrowing, lang)
+    drawn = drawn_view(site, name, wanted, min_weight, lang)
     context = {
         **common,
-        **form_context(data, typed, str(narrowing.min_weight or ""), lang),
+        **form_context(data, typed, str(min_weight or ""), lang),
         "problem": None,
         "drawn": drawn,
         "summary": render.page_summary(drawn.projected, lang),
@@ -415,7 +459,7 @@ WARMED = ("partnership", "keywords", "funding")
 def warm(site: Site) -> None:
     """The first pages of /networks, drawn while the first visitor is on the way (after the actions)."""
     for name in WARMED:
-        drawn_view(site, name, Narrowing(), "fr")
+        drawn_view(site, name, {}, 0, "fr")
 
 
 routes: list[BaseRoute] = [
