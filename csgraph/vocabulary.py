@@ -70,6 +70,12 @@ PREFIXES: dict[str, str] = {
 }
 
 
+def expanded(name: str) -> str:
+    """The IRI of a prefixed name, as csgraph.fields declares properties (`csg:keyword`)."""
+    prefix, local = name.split(":", 1)
+    return PREFIXES[prefix] + local
+
+
 @dataclass(frozen=True)
 class Concept:
     """A value of a closed vocabulary; `listed` is false for values the published list lacks."""

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from csgraph.export.nodes import DCTERMS, RDFS, SCHEMA, Nodes, Properties, Sink, classes, first, iris
 from csgraph.export.sorting import SortedGraph
-from csgraph.vocabulary import BASE, CSG, PREFIXES, SKOS, concept_namespace
+from csgraph.fields import CONCEPT_FIELDS
+from csgraph.vocabulary import BASE, CSG, PREFIXES, SKOS, concept_namespace, expanded
 from csgraph.writing import atomic_write
 
 
@@ -31,6 +32,10 @@ class Table:
     title_en: str
 
 
+LISTED_IN_ACTIONS = tuple(spec for spec in CONCEPT_FIELDS if spec.name not in ("keywords", "partners"))
+"""The concept fields the actions table holds, by label, one column each named as the field; keywords and
+partner types have tables of their own (one row per action and value)."""
+
 TABLES = (
     Table(
         "actions.csv",
@@ -40,12 +45,7 @@ TABLES = (
             "structure_id",
             "structure",
             "departement_code",
-            "status",
-            "dimension",
-            "initiatives",
-            "publics",
-            "territories",
-            "themes",
+            *(spec.name for spec in LISTED_IN_ACTIONS),
             "year",
             "budget_total",
             "summary",
@@ -113,12 +113,7 @@ def action_row(index: Nodes, action: str, properties: Properties) -> list[str]:
         local(structure, PREFIXES["structure"]),
         index.label(structure),
         first(index.of(departement), SKOS + "notation"),
-        labels(index, properties, CSG + "status"),
-        labels(index, properties, CSG + "dimension"),
-        labels(index, properties, CSG + "initiative"),
-        labels(index, properties, CSG + "public"),
-        labels(index, properties, CSG + "territoryScale"),
-        labels(index, properties, CSG + "theme"),
+        *(labels(index, properties, expanded(str(spec.property))) for spec in LISTED_IN_ACTIONS),
         first(properties, CSG + "year"),
         first(properties, CSG + "budgetTotal"),
         first(properties, DCTERMS + "abstract"),

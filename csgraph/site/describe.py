@@ -25,15 +25,9 @@ from csgraph.export.nodes import grouped
 from csgraph.fields import CONCEPT_FIELDS, FIELDS, LITERAL_FIELDS
 from csgraph.fields import TEXT_FIELDS as FICHE_TEXTS
 from csgraph.names import slug
-from csgraph.vocabulary import BASE, CSG, PREFIXES, SKOS
+from csgraph.vocabulary import BASE, CSG, PREFIXES, SKOS, expanded
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
-
-
-def expanded(name: str) -> str:
-    """The IRI of a prefixed name as csgraph.fields declares properties (`csg:keyword`)."""
-    prefix, local = name.split(":", 1)
-    return PREFIXES[prefix] + local
 
 
 Row = dict[str, Term]
