@@ -30,11 +30,7 @@ SCRIPT_TAG = re.compile(r"<script\b([^>]*)>")
 
 
 def app_for(graph: Path, host: str) -> Starlette:
-    """The site with the network routes, whether or not create_app lists them yet."""
-    app = create_app(Site(graph, open_graph(graph), hosts=(host,)))
-    if not any(getattr(route, "path", None) == "/networks/{view}" for route in app.routes):
-        app.router.routes.extend(site_networks.routes)
-    return app
+    return create_app(Site(graph, open_graph(graph), hosts=(host,)))
 
 
 def client_for(graph: Path) -> TestClient:

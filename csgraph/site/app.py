@@ -344,11 +344,12 @@ def serve(
 
 def warm(site: Site) -> None:
     """What the pages need from every action, computed while the first visitor is still on their way."""
-    from csgraph.site import actions, maps, pages
+    from csgraph.site import actions, maps, networks, pages
 
     pages.tally_of(site)
     actions.actions_index(site)
     maps.graph_actions_of(site)
+    networks.warm(site)
 
 
 def open_when_started(server: uvicorn.Server, address: str) -> None:

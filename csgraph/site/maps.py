@@ -130,18 +130,23 @@ def address(lang: str, measure: str, wanted: dict[str, str]) -> str:
     return link("/map", lang, **{"measure": None if measure == "actions" else measure, **wanted})
 
 
+def refuse_unknown_parameters(request: Request, allowed: tuple[str, ...], page: tuple[str, str]) -> None:
+    """A parameter a page does not take is refused, never ignored (`lang` is every page's, unnamed)."""
+    unknown = [name for name in request.query_params if name not in allowed]
+    if unknown:
+        names = ", ".join(name for name in allowed if name != "lang")
+        raise Refused(
+            f"Paramètre inconnu : « {unknown[0]} ». {page[0]} se règle par : {names}.",
+            f"Unknown parameter: “{unknown[0]}”. {page[1]} is set by: {names}.",
+        )
+
+
 def asked(request: Request, data: GraphActions) -> tuple[Measure, dict[str, str]]:
     """The measure and the filters asked for, checked: a parameter that is no filter is refused rather
     than ignored, and a value that names nothing in the graph is refused with the nearest ones."""
     lang = lang_of(request)
     params = request.query_params
-    unknown = [name for name in params if name not in PARAMETERS]
-    if unknown:
-        names = ", ".join(PARAMETERS[:-1])
-        raise Refused(
-            f"Paramètre inconnu : « {unknown[0]} ». La carte se règle par : {names}.",
-            f"Unknown parameter: “{unknown[0]}”. The map is set by: {names}.",
-        )
+    refuse_unknown_parameters(request, PARAMETERS, ("La carte", "The map"))
     measure = params.get("measure", "actions").strip() or "actions"
     wanted = {item.name: params[item.name].strip() for item in FILTERS if params.get(item.name, "").strip()}
     if measure not in MEASURES:

@@ -33,7 +33,7 @@ from csgraph.site.formatting import number
 from csgraph.site.i18n import lang_of, tr
 from csgraph.site.links import link, path_of
 from csgraph.site.maps import FILTERS as MAP_FILTERS
-from csgraph.site.maps import Filter, GraphActions, Refused, graph_actions_of, kept
+from csgraph.site.maps import Filter, GraphActions, Refused, graph_actions_of, kept, refuse_unknown_parameters
 from csgraph.vocabulary import concept_namespace
 
 NODE_BUDGET = 300
@@ -98,13 +98,7 @@ def asked(request: Request, data: GraphActions) -> tuple[dict[str, str], int]:
     refused, never ignored."""
     lang = lang_of(request)
     params = request.query_params
-    unknown = [name for name in params if name not in PARAMETERS]
-    if unknown:
-        names = ", ".join(PARAMETERS[:-1])
-        raise Refused(
-            f"Paramètre inconnu : « {unknown[0]} ». Le réseau se règle par : {names}.",
-            f"Unknown parameter: “{unknown[0]}”. The network is set by: {names}.",
-        )
+    refuse_unknown_parameters(request, PARAMETERS, ("Le réseau", "The network"))
     wanted = {item.name: params[item.name].strip() for item in FILTERS if params.get(item.name, "").strip()}
     for item in FILTERS:
         value = wanted.get(item.name)
