@@ -18,7 +18,7 @@ import networkx as nx
 import pytest
 from typer.testing import CliRunner
 
-from csgraph import networks, render
+from csgraph import networks, render, view_words
 from csgraph.build import build
 from csgraph.cli import app
 from csgraph.errors import InputError, QueryError
@@ -368,8 +368,8 @@ def test_script_json_cannot_close_its_block() -> None:
 
 
 def test_euros_read_the_french_way() -> None:
-    assert render.euros(16700) == "16\u202f700\u00a0€"
-    assert render.euros(21280.5) == "21\u202f280,50\u00a0€"
+    assert view_words.euros(16700) == "16\u202f700\u00a0€"
+    assert view_words.euros(21280.5) == "21\u202f280,50\u00a0€"
 
 
 def test_cli_writes_the_page_and_prints_the_central_nodes(sample_graph: Path, tmp_path: Path) -> None:

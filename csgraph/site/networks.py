@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from csgraph import networks, render
+from csgraph import networks, render, view_words
 from csgraph.action_index import FACETS
 from csgraph.errors import UnknownValue
 from csgraph.graph_actions import UNNAMED_FUNDER, WRITTEN_FUNDER, Narrowing, matching, select
@@ -220,13 +220,13 @@ def summarised(projected: networks.View, lang: str) -> tuple[networks.View, list
         behind = tuple(sorted({action for node in members for action in graph.nodes[node]["behind"]}))
         summary.add_node(
             grouped_key(kind),
-            label=f"{tr(lang, 'autres', 'others')} ({render.kind_words(kind, len(members), lang)})",
+            label=f"{tr(lang, 'autres', 'others')} ({view_words.kind_words(kind, len(members), lang)})",
             kind=kind,
             actions=len(behind),
             euros=sum(graph.nodes[node]["euros"] for node in members),
             behind=behind,
         )
-        hidden = render.kind_words(kind, len(members), lang)
+        hidden = view_words.kind_words(kind, len(members), lang)
         notes.append(
             tr(
                 lang,
@@ -298,13 +298,13 @@ def page_data(projected: networks.View, wanted: dict[str, str], lang: str) -> di
             {
                 "id": number_of[node],
                 "label": data["label"],
-                "kind": render.kind_name(data["kind"], lang),
+                "kind": view_words.kind_name(data["kind"], lang),
                 "shape": render.KIND_STYLES[data["kind"]].shape,
                 "color": fill[node],
                 "value": sizes[node],
                 "x": positions[node][0],
                 "y": positions[node][1],
-                "facts": render.node_facts(projected, node, core, groups, lang),
+                "facts": view_words.node_facts(projected, node, core, groups, lang),
                 "page": None
                 if grouped or node.startswith(UNPUBLISHED)
                 else path_of(node) and link(node, lang),
@@ -321,8 +321,8 @@ def page_data(projected: networks.View, wanted: dict[str, str], lang: str) -> di
                 "from": number_of[one],
                 "to": number_of[other],
                 "width": width,
-                "heading": render.link_heading(graph, one, other),
-                "facts": render.link_facts(projected, data, lang),
+                "heading": view_words.link_heading(graph, one, other),
+                "facts": view_words.link_facts(projected, data, lang),
                 **listed_actions(data["behind"], "link", lang),
             }
         )
@@ -405,12 +405,15 @@ def form_context(data: GraphActions, given: dict[str, str], weight: str, lang: s
             for item in FILTERS
         ],
         "min_weight": weight,
-        "views": [(view_name, tr(lang, *render.PAGE_TITLES[view_name])) for view_name in networks.VIEWS],
+        "views": [(view_name, tr(lang, *view_words.PAGE_TITLES[view_name])) for view_name in networks.VIEWS],
     }
 
 
-def view_words(name: str, lang: str) -> dict[str, str]:
-    return {"title": tr(lang, *render.PAGE_TITLES[name]), "meaning": tr(lang, *render.PAGE_MEANINGS[name])}
+def view_titles(name: str, lang: str) -> dict[str, str]:
+    return {
+        "title": tr(lang, *view_words.PAGE_TITLES[name]),
+        "meaning": tr(lang, *view_words.PAGE_MEANINGS[name]),
+    }
 
 
 def network_page(request: Request) -> Response:
@@ -420,7 +423,7 @@ def network_page(request: Request) -> Response:
     site, lang = site_of(request), lang_of(request)
     data = graph_actions_of(site)
     typed = {item.name: request.query_params.get(item.name, "") for item in FILTERS}
-    common = {"name": name, **view_words(name, lang)}
+    common = {"name": name, **view_titles(name, lang)}
     try:
         wanted, min_weight = asked(request, data)
     except Refused as problem:
@@ -432,7 +435,7 @@ def network_page(request: Request) -> Response:
         **form_context(data, typed, str(min_weight or ""), lang),
         "problem": None,
         "drawn": drawn,
-        "summary": render.page_summary(drawn.projected, lang),
+        "summary": view_words.page_summary(drawn.projected, lang),
         "legend": render.page_legend(drawn.projected, lang)[1],
         "data": render.script_json(drawn.data),
     }
@@ -441,7 +444,7 @@ def network_page(request: Request) -> Response:
 
 def networks_page(request: Request) -> Response:
     lang = lang_of(request)
-    views = [{"name": name, **view_words(name, lang)} for name in networks.VIEWS]
+    views = [{"name": name, **view_titles(name, lang)} for name in networks.VIEWS]
     return render_page(request, "site/networks.html", {"views": views})
 
 
