@@ -113,6 +113,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / 100  # utime + stime, in clock ticks of 1/100 s
 
 
+def peak_megabytes(pid: int) -> float:
+    """The server process's own peak resident memory (its query workers are apart)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -155,6 +163,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             thread.join()
         wall = time.perf_counter() - wall_before
         cpu = cpu_seconds(server.pid) - cpu_before
+        peak = peak_megabytes(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -162,7 +171,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"graph: {options.graph}; first answer {startup:.2f} s after start, warm {warm_up:.1f} s later")
     print(
         f"{options.clients} clients, {total} requests in {wall:.1f} s wall, server CPU {cpu:.1f} s "
-        f"({cpu / wall:.2f} cores busy)\n"
+        f"({cpu / wall:.2f} cores busy); server peak memory {peak:.0f} MB\n"
     )
     print("| page | requests | p50 ms | p95 ms | max ms |")
     print("|---|---|---|---|---|")
