@@ -324,6 +324,9 @@ def viz(
     keyword: Annotated[str | None, typer.Option("--keyword", help="Only actions with this keyword.")] = None,
     public: Annotated[str | None, typer.Option("--public", help="Only actions for this public.")] = None,
     partner: Annotated[str | None, typer.Option("--partner", help="Only actions with this partner.")] = None,
+    year: Annotated[
+        str | None, typer.Option("--year", help="Only actions of this year (listing pages give it).")
+    ] = None,
     min_weight: Annotated[
         float, typer.Option("--min-weight", help="Hide lighter links (actions; euros in the funding view).")
     ] = 0,
@@ -337,7 +340,7 @@ def viz(
 
     with reported():
         target = out_file or DEFAULT_OUT / f"{view}.html"
-        drawn = draw(graph, view, target, Narrowing(departement, keyword, public, partner, min_weight))
+        drawn = draw(graph, view, target, Narrowing(departement, keyword, public, partner, min_weight, year))
         out.print(shown(f"{drawn.title}: {drawn.summary()}"), soft_wrap=True)
         out.print(central_table(drawn))
         out.print(f"wrote {shown(target)}")

@@ -55,6 +55,7 @@ class Action:
     publics: tuple[Named, ...] = ()
     partner_types: tuple[Named, ...] = ()
     grants: tuple[Grant, ...] = ()
+    year: Named | None = None  # known from a listing page's index table only
 
     @property
     def place(self) -> str:
@@ -71,6 +72,7 @@ class Narrowing:
     public: str | None = None
     partner: str | None = None
     min_weight: float = 0
+    year: str | None = None
 
     def given(self) -> list[tuple[str, str]]:
         """(what, value) of each option that chooses actions, when given."""
@@ -79,6 +81,7 @@ class Narrowing:
             ("keyword", self.keyword),
             ("public", self.public),
             ("partner type", self.partner),
+            ("year", self.year),
         )
         return [(what, value) for what, value in options if value]
 
@@ -102,6 +105,7 @@ ABOUT_ACTIONS = {
     f"{CSG}keyword": "keywords",
     f"{CSG}public": "publics",
     f"{CSG}partnerType": "partner_types",
+    f"{CSG}year": "years",
 }
 """What the views read of an action, by property. Simple patterns, joined in Python: nested OPTIONALs with
 label filters took seconds on a few thousand actions."""
@@ -202,6 +206,7 @@ def read_actions(store: ox.Store, names: Names) -> list[Action]:
                 publics=tuple(sorted(names.named(concept) for concept in values["publics"])),
                 partner_types=tuple(sorted(names.named(concept) for concept in values["partner_types"])),
                 grants=tuple(sorted(grants[iri], key=grant_order)),
+                year=next((Named(year, year) for year in sorted(values["years"])), None),
             )
         )
     return sorted(actions)
@@ -246,6 +251,7 @@ NARROWED_BY: dict[str, Callable[[Action], tuple[Named, ...]]] = {
     "keyword": lambda action: action.keywords,
     "public": lambda action: action.publics,
     "partner type": lambda action: action.partner_types,
+    "year": lambda action: (action.year,) if action.year else (),
 }
 
 

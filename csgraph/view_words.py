@@ -101,6 +101,7 @@ NARROWED_BY_FR = {
     "keyword": "mot clé",
     "public": "public",
     "partner type": "type de partenaire",
+    "year": "année",
 }
 
 

@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from csgraph import networks, render
+from csgraph.build import build
 from csgraph.graph_actions import Narrowing
 from csgraph.model import Fiche
 from csgraph.networks import view
@@ -22,6 +23,7 @@ from csgraph.site import networks as site_networks
 from csgraph.site.app import Site, create_app
 from csgraph.store import open_graph
 from csgraph.vocabulary import Vocabulary
+from tests.conftest import ROOT
 
 from .test_networks import PAYLOADS, hostile_graph
 
@@ -308,3 +310,20 @@ def test_warming_draws_the_first_pages_once(sample_graph: Path) -> None:
     before = dict(drawn)
     page = client.get("/networks/partnership")
     assert page.status_code == 200 and site.cache["maps"] == before
+
+
+def test_a_year_narrows_the_network_and_the_map(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Listing pages give a year (their index table): 2019 is one action of AJMR LALINDE, 2021 another."""
+    folder = tmp_path_factory.mktemp("years")
+    built = build([ROOT / "tests" / "fixtures" / "listing_layout.txt", ROOT / "data"], folder)
+    years = client_for(built.graph)
+    everything = drawn(years, "/networks/partnership")
+    of_2019 = drawn(years, "/networks/partnership?year=2019")
+    labels = {item["label"] for item in of_2019["nodes"]}
+    assert "AJMR LALINDE - Actions Jeunes en Milieu Rural" in labels
+    assert len(of_2019["nodes"]) < len(everything["nodes"])
+    refused = years.get("/networks/partnership?year=2018")
+    assert refused.status_code == 400 and "2019" in refused.text
+    page = years.get("/map?year=2019").text
+    assert "Dordogne (24) : 1 action" in page
+    assert "Pas-de-Calais (62) : aucune action" in page

@@ -58,6 +58,7 @@ FILTERS = (
     Filter("keyword", "keyword", "Mot clé", "Keyword"),
     Filter("public", "public", "Public", "Public"),
     Filter("partner", "partner type", "Type de partenaire", "Partner type"),
+    Filter("year", "year", "Année", "Year"),
 )
 PARAMETERS = ("measure", *(item.name for item in FILTERS), "lang")
 MEASURE_NAMES = {

@@ -55,7 +55,7 @@ FILTERS = (
     *MAP_FILTERS,
     Filter("funder", "funder type", "Type de financeur", "Funder type"),
 )
-NARROWING_FILTERS = ("departement", "keyword", "public", "partner")
+NARROWING_FILTERS = ("departement", "keyword", "public", "partner", "year")
 """The filters `Narrowing` chooses by; a funder type is chosen here, from the actions' grants."""
 PARAMETERS = (*(item.name for item in FILTERS), "min_weight", "lang")
 
