@@ -17,8 +17,8 @@ from pathlib import Path
 from csgraph.catalogue import StoredQuery, find_query
 from csgraph.engines import run_query
 from csgraph.errors import QueryError
+from csgraph.formatting import THIN, count, euros, number, tr
 from csgraph.results import NUMERIC_DATATYPES, Results, Term
-from csgraph.site.formatting import THIN, count, euros, number
 from csgraph.svg import (
     check_image,
     document,
@@ -26,7 +26,6 @@ from csgraph.svg import (
     serialised,
     shortened,
     text_width,
-    words,
     wrapped,
     write_image,
 )
@@ -88,7 +87,7 @@ class Chart:
     def axis_name(self, lang: str = "fr") -> str:
         french, english, kind = VALUE_NAMES.get(self.column, (self.column, self.column, ""))
         unit = {"euros": " (€)", "percent": " (%)"}.get(kind, "")
-        return words(lang, french, english) + unit
+        return tr(lang, french, english) + unit
 
 
 def numeric_value(term: Term | None) -> Decimal | None:
@@ -141,7 +140,7 @@ def chart_of(
             unvalued += 1
             continue
         label = " · ".join(row[index].value for index in label_indexes if row[index] is not None)
-        bars.append(Bar(label or words(lang, "(sans libellé)", "(no label)"), value))
+        bars.append(Bar(label or tr(lang, "(sans libellé)", "(no label)"), value))
     bars.sort(key=lambda bar: (-bar.value, bar.label.casefold(), bar.label))
     return Chart(title, description, column, tuple(bars[:MOST_BARS]), len(bars), unvalued)
 
@@ -189,7 +188,7 @@ def chart_svg(chart: Chart, lang: str) -> str:
     for index, line in enumerate(description):
         element(root, "text", line, x=MARGIN, y=44.0 + 15 * index, font_size=LABEL_SIZE, fill=GREY)
     if not bars:
-        nothing = words(lang, "Aucune ligne à représenter.", "No row to draw.")
+        nothing = tr(lang, "Aucune ligne à représenter.", "No row to draw.")
         element(root, "text", nothing, x=MARGIN, y=top + 15, font_size=12, fill=GREY)
     else:
         plot(root, chart, top, lang)
@@ -251,7 +250,7 @@ def chart_notes(chart: Chart, lang: str) -> list[str]:
     notes = []
     if chart.valued > len(chart.bars):
         notes.append(
-            words(
+            tr(
                 lang,
                 f"Les {len(chart.bars)} plus grandes valeurs sur {number(chart.valued)}.",
                 f"The {len(chart.bars)} largest values of {number(chart.valued, 'en')}.",
@@ -259,7 +258,7 @@ def chart_notes(chart: Chart, lang: str) -> list[str]:
         )
     if chart.unvalued:
         notes.append(
-            words(
+            tr(
                 lang,
                 f"{count(chart.unvalued, 'fr', 'ligne')} sans valeur "
                 + ("ne sont pas dessinées." if chart.unvalued > 1 else "n'est pas dessinée."),

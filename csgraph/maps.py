@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Literal, get_args
 
 from csgraph.departements import Departement, all_departements
+from csgraph.formatting import count, euros, number, tr
 from csgraph.graph_actions import (
     NARROWED_BY,
     Action,
@@ -32,9 +33,9 @@ from csgraph.graph_actions import (
     select,
 )
 from csgraph.resources import project_file
-from csgraph.site.formatting import count, euros, number
 from csgraph.store import open_graph
-from csgraph.svg import check_image, document, element, serialised, words, write_image
+from csgraph.svg import check_image, document, element, serialised, write_image
+from csgraph.view_words import FILTER_WORDS
 from csgraph.vocabulary import BASE
 
 Measure = Literal["actions", "structures", "euros"]
@@ -74,14 +75,6 @@ WORDS: dict[Measure, dict[str, tuple[str, str]]] = {
         "none": ("aucun montant déclaré", "no stated amount"),
     },
 }
-
-FILTER_NAMES = {
-    "keyword": ("mot clé", "keyword"),
-    "public": ("public", "public"),
-    "partner type": ("type de partenaire", "partner type"),
-    "funder type": ("type de financeur", "funder type"),
-}
-"""How the map's subtitle names what chose the actions (the `what` of `Narrowing.given()`)."""
 
 
 @dataclass(frozen=True)
@@ -230,7 +223,7 @@ class FranceMap:
     def shown(self, value: Decimal, lang: str = "fr") -> str:
         """`25 actions`, `3 structures`, `16 700 €`; the words of a gap when there is nothing."""
         if not value:
-            return words(lang, *WORDS[self.measure]["none"])
+            return tr(lang, *WORDS[self.measure]["none"])
         if self.measure == "euros":
             return euros(value, lang)
         return count(value, lang, self.measure.removesuffix("s"))
@@ -239,17 +232,17 @@ class FranceMap:
         """`1 à 3`, `25`, `1 200 € à 5 000 €`: the values a class holds."""
         if low == high:
             return self.amount(low, lang)
-        return f"{self.amount(low, lang)} {words(lang, 'à', 'to')} {self.amount(high, lang)}"
+        return f"{self.amount(low, lang)} {tr(lang, 'à', 'to')} {self.amount(high, lang)}"
 
     def subtitle(self, lang: str = "fr") -> str:
         """`Mot clé : Santé — 12 départements sur 101`: what chose the actions, and how far they reach."""
         colon = " : " if lang == "fr" else ": "
         chosen = [
-            words(lang, *FILTER_NAMES.get(what, (what, what))) + colon + value for what, value in self.given
+            tr(lang, *FILTER_WORDS.get(what, (what, what))) + colon + value for what, value in self.given
         ]
-        scope = " · ".join(chosen) or words(lang, "toutes les actions du graphe", "every action of the graph")
+        scope = " · ".join(chosen) or tr(lang, "toutes les actions du graphe", "every action of the graph")
         total = number(len(all_departements()), lang)
-        reach = words(lang, f"sur {total}", f"of {total}")
+        reach = tr(lang, f"sur {total}", f"of {total}")
         return f"{capitalised(scope)} — {count(len(self.values), lang, 'département')} {reach}"
 
     def svg(self, lang: str = "fr", href: Callable[[str], str] | None = None) -> str:
@@ -332,7 +325,7 @@ def draw_map(graph: Path, out: Path, measure: Measure, narrowing: Narrowing) -> 
 def map_svg(drawn: FranceMap, lang: str, href: Callable[[str], str] | None) -> str:
     shapes = outlines()
     scale = drawn.scale()
-    heading = words(lang, *WORDS[drawn.measure]["heading"])
+    heading = tr(lang, *WORDS[drawn.measure]["heading"])
     height = HEADER + shapes.height + FOOTER
     root = document(WIDTH, height, f"{heading} — {drawn.subtitle(lang)}")
     hatching(root)
@@ -375,25 +368,25 @@ def hatching(root: ET.Element) -> None:
 
 def legend(root: ET.Element, drawn: FranceMap, scale: Scale, lang: str) -> None:
     box = element(root, "g", transform=f"translate({LEGEND_X:g} {HEADER + 8:g})")
-    title = words(lang, *WORDS[drawn.measure]["legend"])
+    title = tr(lang, *WORDS[drawn.measure]["legend"])
     element(box, "text", title, x=0.0, y=0.0, font_size=14, font_weight="bold", fill=INK)
-    method = words(lang, "classes par quantiles :", "quantile classes:")
+    method = tr(lang, "classes par quantiles :", "quantile classes:")
     element(box, "text", method, x=0.0, y=18.0, font_size=11, fill=GREY)
-    each = words(lang, "autant de départements dans chacune", "as many départements in each")
+    each = tr(lang, "autant de départements dans chacune", "as many départements in each")
     element(box, "text", each, x=0.0, y=32.0, font_size=11, fill=GREY)
     entries = [
         (colour, drawn.span(low, high, lang))
         for (low, high), colour in zip(reversed(scale.classes), reversed(scale.colours), strict=True)
     ]
     entries.append(
-        (GAP_FILL, f"{capitalised(words(lang, *WORDS[drawn.measure]['none']))} ({len(drawn.gaps())})")
+        (GAP_FILL, f"{capitalised(tr(lang, *WORDS[drawn.measure]['none']))} ({len(drawn.gaps())})")
     )
     for index, (fill, text) in enumerate(entries):
         y = 46.0 + index * 26
         element(box, "rect", x=0.0, y=y, width=20, height=16, fill=fill, stroke="#718096", stroke_width=0.6)
         element(box, "text", text, x=28.0, y=y + 13, font_size=13, fill=INK)
     if drawn.unplaced:
-        note = words(lang, "Sans département :", "Without a département:")
+        note = tr(lang, "Sans département :", "Without a département:")
         y = 58.0 + len(entries) * 26
         element(
             box,
@@ -414,8 +407,8 @@ def credit(lang: str) -> tuple[str, str]:
     """The outlines' source and licence, as CC BY asks: who made them, the licence, what was changed."""
     shapes = outlines()
     return (
-        words(lang, "Contours des départements : ", "Département outlines: ") + shapes.source,
-        words(
+        tr(lang, "Contours des départements : ", "Département outlines: ") + shapes.source,
+        tr(
             lang,
             f"Licence {shapes.licence} ({shapes.licence_url}) ; coordonnées arrondies, "
             "outre-mer en encarts, chacun à sa propre échelle.",

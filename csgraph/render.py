@@ -33,6 +33,7 @@ from networkx.readwrite.gexf import GEXFWriter
 
 from csgraph import svg
 from csgraph.errors import InputError
+from csgraph.formatting import tr
 from csgraph.graph_actions import Narrowing
 from csgraph.networks import (
     SEED,
@@ -56,7 +57,6 @@ from csgraph.view_words import (
     node_tip,
     number_words,
     page_summary,
-    words,
 )
 from csgraph.writing import write_bytes
 
@@ -335,7 +335,7 @@ def legend(projected: View) -> tuple[str, list[dict[str, str]]]:
 def page_legend(projected: View, lang: str) -> tuple[str, list[dict[str, str]]]:
     """What the colours of a page say: kinds, or the largest communities named after their central node."""
     if projected.spec.colour_by == "kind":
-        return words(lang, "Couleur : ce qu'est un nœud", "Colour: what a node is"), [
+        return tr(lang, "Couleur : ce qu'est un nœud", "Colour: what a node is"), [
             {
                 "colour": KIND_STYLES[kind].colour,
                 "shape": KIND_STYLES[kind].shape,
@@ -362,10 +362,10 @@ def page_legend(projected: View, lang: str) -> tuple[str, list[dict[str, str]]]:
             {
                 "colour": OTHER_COMMUNITIES,
                 "shape": "dot",
-                "text": words(lang, f"{rest} petits groupes", f"{rest} smaller groups"),
+                "text": tr(lang, f"{rest} petits groupes", f"{rest} smaller groups"),
             }
         )
-    return words(
+    return tr(
         lang,
         "Couleur : des groupes qui se relient surtout entre eux",
         "Colour: groups that link more among themselves",

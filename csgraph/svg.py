@@ -36,11 +36,6 @@ NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 IMAGE_SUFFIXES = (".svg", ".png")
 
 
-def words(lang: str, french: str, english: str) -> str:
-    """The drawing's words in its language: French unless English is asked for."""
-    return english if lang == "en" else french
-
-
 def clean(text: object) -> str:
     """The text as XML can hold it: characters XML 1.0 forbids are dropped (escaping is the serialiser's)."""
     return NOT_IN_XML.sub("", str(text))

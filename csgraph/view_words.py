@@ -10,6 +10,7 @@ from collections import defaultdict
 
 import networkx as nx
 
+from csgraph.formatting import tr
 from csgraph.graph_actions import Narrowing
 from csgraph.networks import (
     KIND_NAMES,
@@ -96,24 +97,22 @@ PAGE_MEANINGS = {
 }
 """What the pages (the single file and the site) call each view and how they read it, French first."""
 
-NARROWED_BY_FR = {
-    "département": "département",
-    "keyword": "mot clé",
-    "public": "public",
-    "partner type": "type de partenaire",
-    "year": "année",
+FILTER_WORDS = {
+    "département": ("département", "département"),
+    "keyword": ("mot clé", "keyword"),
+    "public": ("public", "public"),
+    "partner type": ("type de partenaire", "partner type"),
+    "funder type": ("type de financeur", "funder type"),
+    "year": ("année", "year"),
 }
-
-
-def words(lang: str, french: str, english: str) -> str:
-    return english if lang == "en" else french
+"""How pages, maps and pictures name what chose the actions (the `what` of `Narrowing.given()`)."""
 
 
 def narrowing_words(narrowing: Narrowing, lang: str) -> str:
     """`mot clé Santé, poids ≥ 2`, or empty when nothing narrows the view."""
     if lang == "en":
         return narrowing.describe()
-    parts = [f"{NARROWED_BY_FR[what]} {value}" for what, value in narrowing.given()]
+    parts = [f"{FILTER_WORDS[what][0]} {value}" for what, value in narrowing.given()]
     if narrowing.min_weight:
         parts.append(f"poids ≥ {narrowing.min_weight:g}")
     return ", ".join(parts)
@@ -128,7 +127,7 @@ def page_summary(projected: View, lang: str) -> str:
         parts = [f"{actions} action{plural(projected.actions)}"]
     else:
         parts = [
-            words(
+            tr(
                 lang,
                 f"{number_words(len(drawn), lang)} actions tracées sur {actions}",
                 f"{len(drawn)} of {actions} actions drawn",
@@ -136,11 +135,11 @@ def page_summary(projected: View, lang: str) -> str:
         ]
     parts += [kind_words(kind, count, lang) for kind, count in projected.kinds().items()]
     links = graph.number_of_edges()
-    parts.append(f"{number_words(links, lang)} {words(lang, 'lien', 'link')}{plural(links)}")
+    parts.append(f"{number_words(links, lang)} {tr(lang, 'lien', 'link')}{plural(links)}")
     if projected.hidden:
         hidden = number_words(projected.hidden, lang)
         parts.append(
-            words(
+            tr(
                 lang,
                 f"{hidden} nœud{plural(projected.hidden)} masqué{plural(projected.hidden)}, tous leurs liens "
                 f"sous le poids {projected.narrowing.min_weight:g}",
@@ -151,7 +150,7 @@ def page_summary(projected: View, lang: str) -> str:
     apart = projected.apart()
     if apart:
         names = ", ".join(apart[:5]) + (" …" if len(apart) > 5 else "")
-        parts.append(words(lang, f"sans lien, à part : {names}", f"without links, shown apart: {names}"))
+        parts.append(tr(lang, f"sans lien, à part : {names}", f"without links, shown apart: {names}"))
     return " · ".join(parts)
 
 
@@ -170,17 +169,17 @@ def node_facts(projected: View, node: str, core: set[str], groups: dict[int, str
         neighbours[graph.nodes[other]["kind"]] += 1
     for kind in KIND_NAMES:
         if neighbours[kind]:
-            facts.append(words(lang, "relie ", "links ") + kind_words(kind, neighbours[kind], lang))
+            facts.append(tr(lang, "relie ", "links ") + kind_words(kind, neighbours[kind], lang))
     if not graph.degree(node):
-        facts.append(words(lang, "sans lien dans cette vue", "without links in this view"))
+        facts.append(tr(lang, "sans lien dans cette vue", "without links in this view"))
     funder_type = data.get("funder_type")
     if funder_type is not None and funder_type != data["label"]:
-        stated = funder_type or words(lang, "non précisé", "not stated")
-        facts.append(words(lang, "type de financeur : ", "funder type: ") + stated)
+        stated = funder_type or tr(lang, "non précisé", "not stated")
+        facts.append(tr(lang, "type de financeur : ", "funder type: ") + stated)
     if node in core:
-        facts.append(words(lang, "au cœur du réseau", "at the heart of the network"))
+        facts.append(tr(lang, "au cœur du réseau", "at the heart of the network"))
     if projected.spec.colour_by == "community" and graph.degree(node):
-        facts.append(words(lang, "groupe ", "group ") + community_words(groups[data["community"]], lang))
+        facts.append(tr(lang, "groupe ", "group ") + community_words(groups[data["community"]], lang))
     return facts
 
 
@@ -204,7 +203,7 @@ def link_facts(projected: View, data: dict, lang: str) -> list[str]:
     facts = [amount_line(projected, data, lang)]
     if data["shared"]:
         shared = ", ".join(data["shared"])
-        facts.append(words(lang, "types de partenaire partagés : ", "shared partner types: ") + shared)
+        facts.append(tr(lang, "types de partenaire partagés : ", "shared partner types: ") + shared)
     return facts
 
 

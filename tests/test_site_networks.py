@@ -327,3 +327,4 @@ def test_a_year_narrows_the_network_and_the_map(tmp_path_factory: pytest.TempPat
     page = years.get("/map?year=2019").text
     assert "Dordogne (24) : 1 action" in page
     assert "Pas-de-Calais (62) : aucune action" in page
+    assert "Année : 2019" in page  # the subtitle names the filter in French

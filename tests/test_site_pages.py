@@ -21,11 +21,11 @@ from rdflib.compare import isomorphic
 from starlette.testclient import TestClient
 
 from csgraph.build import build
+from csgraph.formatting import euros
 from csgraph.mapping import action_key, structure_key
 from csgraph.model import Fiche
 from csgraph.site import describe
 from csgraph.site.app import Site, create_app
-from csgraph.site.formatting import euros
 from csgraph.site.tally import Tally
 from csgraph.store import open_graph
 from csgraph.vocabulary import BASE, Vocabulary

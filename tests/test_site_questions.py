@@ -15,9 +15,9 @@ from starlette.testclient import TestClient
 from csgraph.build import build
 from csgraph.catalogue import bundled_queries, find_query
 from csgraph.engines import run_query
+from csgraph.formatting import euros, number
 from csgraph.results import NUMERIC_DATATYPES, Results, render
 from csgraph.site.app import Site, create_app
-from csgraph.site.formatting import euros, number
 from csgraph.site.questions import COLUMNS
 from csgraph.site.sparql import workers_of
 from csgraph.site.spreadsheet import spreadsheet_csv

@@ -24,10 +24,10 @@ from csgraph.build import BuildReport
 from csgraph.catalogue import bundled_queries, find_query
 from csgraph.cli import app as cli_app
 from csgraph.engines import run_query
+from csgraph.formatting import number
 from csgraph.model import Fiche
 from csgraph.site.app import Site, create_app, listening_socket
 from csgraph.site.endpoint import SOLUTION_FORMATS, Refused, accepted, check_query, negotiate, wants_html
-from csgraph.site.formatting import number
 from csgraph.site.sparql import EXAMPLE_QUERY, ROW_CAP, workers_of
 from csgraph.store import open_graph
 from tests.html_tables import table_rows

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from csgraph import formatting
 from csgraph.action_index import (
     FACETS,
     POSITION,
@@ -31,10 +32,10 @@ from csgraph.action_index import (
     Value,
     load_index,
 )
+from csgraph.formatting import tr
 from csgraph.model import number
-from csgraph.site import formatting
 from csgraph.site.app import Site, render, site_of
-from csgraph.site.i18n import lang_of, tr
+from csgraph.site.i18n import lang_of
 from csgraph.site.links import link
 from csgraph.site.spreadsheet import Cell, spreadsheet_csv
 

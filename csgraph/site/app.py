@@ -32,9 +32,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from csgraph import formatting
 from csgraph.errors import CsgraphError
-from csgraph.site import formatting
-from csgraph.site.i18n import lang_of, tr
+from csgraph.formatting import tr
+from csgraph.site.i18n import lang_of
 from csgraph.site.links import link
 
 SECURITY_HEADERS = {

@@ -13,8 +13,3 @@ LANGUAGES = ("fr", "en")
 def lang_of(request: Request) -> str:
     """`en` only when asked for in the query string, so that a link without it is always French."""
     return "en" if request.query_params.get("lang") == "en" else "fr"
-
-
-def tr(lang: str, fr: str, en: str) -> str:
-    """The French or the English text, written side by side where it is used."""
-    return en if lang == "en" else fr

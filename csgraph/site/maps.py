@@ -20,6 +20,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from csgraph.errors import UnknownValue
+from csgraph.formatting import tr
 from csgraph.graph_actions import (
     Action,
     Named,
@@ -32,7 +33,7 @@ from csgraph.graph_actions import (
 from csgraph.maps import MEASURES, WORDS, MapIndex, Measure
 from csgraph.names import closest
 from csgraph.site.app import Site, render, site_of
-from csgraph.site.i18n import lang_of, tr
+from csgraph.site.i18n import lang_of
 from csgraph.site.links import link
 from csgraph.vocabulary import concept_namespace
 

@@ -25,12 +25,12 @@ from starlette.routing import BaseRoute, Route
 from csgraph import networks, render, view_words
 from csgraph.action_index import FACETS
 from csgraph.errors import UnknownValue
+from csgraph.formatting import number, tr
 from csgraph.graph_actions import UNNAMED_FUNDER, WRITTEN_FUNDER, Narrowing, matching, select
 from csgraph.names import closest
 from csgraph.site.app import Site, site_of
 from csgraph.site.app import render as render_page
-from csgraph.site.formatting import number
-from csgraph.site.i18n import lang_of, tr
+from csgraph.site.i18n import lang_of
 from csgraph.site.links import link, path_of
 from csgraph.site.maps import FILTERS as MAP_FILTERS
 from csgraph.site.maps import Filter, GraphActions, Refused, graph_actions_of, kept, refuse_unknown_parameters

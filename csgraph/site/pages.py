@@ -18,11 +18,12 @@ from starlette.routing import BaseRoute, Route
 
 from csgraph.action_index import FACETS
 from csgraph.catalogue import bundled_queries
+from csgraph.formatting import tr
 from csgraph.site import describe, things
 from csgraph.site.actions import actions_index
 from csgraph.site.app import NotFound, Site, error_page, render, site_of
 from csgraph.site.describe import CSG
-from csgraph.site.i18n import lang_of, tr
+from csgraph.site.i18n import lang_of
 from csgraph.site.links import SEGMENT, iri_of
 from csgraph.site.maps import concept_map_svg
 from csgraph.site.tally import Tally

@@ -26,12 +26,12 @@ from csgraph.charts import bar_chart_svg, numeric_columns
 from csgraph.departements import all_departements
 from csgraph.engines import select_oxigraph, with_values
 from csgraph.errors import CsgraphError, UnknownValue
+from csgraph.formatting import euros, tr
 from csgraph.names import closest
 from csgraph.results import NUMERIC_DATATYPES, Results, Term, render
 from csgraph.site.app import NotFound, Site, site_of
 from csgraph.site.app import render as render_page
-from csgraph.site.formatting import euros
-from csgraph.site.i18n import lang_of, tr
+from csgraph.site.i18n import lang_of
 from csgraph.site.links import link
 from csgraph.site.sparql import ROW_CAP, Cell, failure, in_worker, term_cell
 from csgraph.site.spreadsheet import Cell as SpreadsheetCell

@@ -19,11 +19,11 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from csgraph.errors import CsgraphError
+from csgraph.formatting import number, tr
 from csgraph.results import NUMERIC_DATATYPES, Term
 from csgraph.site import endpoint
 from csgraph.site.app import Site, render, site_of
-from csgraph.site.formatting import number
-from csgraph.site.i18n import lang_of, tr
+from csgraph.site.i18n import lang_of
 from csgraph.site.links import link, path_of
 from csgraph.site.workers import QueryTimeout, QueryWorkers, WorkerStopped, default_size
 from csgraph.terminal import display

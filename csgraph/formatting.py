@@ -1,4 +1,7 @@
-"""Numbers, euros and dates as a French reader writes them (`1 234,5 €`, `3 déc. 2026`).
+"""French first, for people: words, numbers, euros and dates as a French reader writes them (`1 234,5 €`).
+
+Shared by the site, the maps, the charts and the network views, which all write French unless English is
+asked for.
 
 The thousands separator is the narrow no-break space U+202F everywhere (also before `€`), so that a
 number never breaks across lines; English pages get `1,234.5` and `€1,234.5`.
@@ -83,3 +86,8 @@ def plural(value: object, lang: str, word: str) -> str:
 def count(value: object, lang: str, word: str) -> str:
     """`1 action`, `2 actions`; `0 action` in French, `0 actions` in English."""
     return f"{number(value, lang)} {plural(value, lang, word)}"
+
+
+def tr(lang: str, french: str, english: str) -> str:
+    """The French or the English text, written side by side where it is used: French unless `en`."""
+    return english if lang == "en" else french
