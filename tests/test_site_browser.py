@@ -29,8 +29,7 @@ from csgraph.mapping import action_key, structure_key
 from csgraph.model import Fiche
 from csgraph.vocabulary import Vocabulary
 
-from .conftest import SAMPLE
-from .test_viz_browser import ARGS, CHROMIUM
+from .conftest import ARGS, CHROMIUM, SAMPLE
 
 pytestmark = [
     pytest.mark.browser,
@@ -90,14 +89,6 @@ def wait_for(server: subprocess.Popen, log: Path) -> str:
 def site(sample_graph: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with served(sample_graph, tmp_path_factory.mktemp("serve") / "stderr.txt") as address:
         yield address
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Visit:

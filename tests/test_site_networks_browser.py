@@ -27,11 +27,10 @@ from csgraph.graph_actions import Narrowing
 from csgraph.networks import view
 from csgraph.store import open_graph
 
-from .conftest import SAMPLE
+from .conftest import ARGS, CHROMIUM, SAMPLE
 from .test_networks import PAYLOADS, hostile_graph
 from .test_site_browser import INLINE_CODE, Visit
 from .test_site_networks import app_for
-from .test_viz_browser import ARGS, CHROMIUM
 
 pytestmark = [
     pytest.mark.browser,
@@ -101,14 +100,6 @@ class NetworkVisit(Visit):
             argument,
         )
         self.page.mouse.click(box["x"] + x, box["y"] + y)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def test_filter_search_and_click_through(browser: Browser, sample_graph: Path) -> None:
