@@ -24,6 +24,7 @@ from csgraph.errors import CsgraphError, InputError, StrictError
 from csgraph.export import EXPORT_DIR
 from csgraph.export.catalog import CATALOG_FILE, DEFAULT_BASE_URL
 from csgraph.export.formats import format_help
+from csgraph.formatting import tr
 from csgraph.model import Notice
 from csgraph.store import GRAPH_FILE
 from csgraph.terminal import shown
@@ -39,7 +40,7 @@ stdout = StandardOutput()
 # No emoji codes: fiche text such as `mot :x: clé` or `<urn:x:evil>` is printed as written.
 out = Console(file=stdout, highlight=False, emoji=False)  # type: ignore[arg-type]
 err = Console(stderr=True, highlight=False, emoji=False)
-state = {"debug": False}
+state = {"debug": False, "lang": "fr"}
 
 DEFAULT_INPUT = Path("data")
 DEFAULT_OUT = Path("output")
@@ -59,10 +60,27 @@ def timeout_option(server: str, answer: str, default: float) -> typer.models.Opt
     )
 
 
+def environment_lang() -> Literal["fr", "en"]:
+    """French unless the locale asks for English (LANG=en_GB.UTF-8): the people csgraph serves read French."""
+    return "en" if os.environ.get("LANG", "").lower().startswith("en") else "fr"
+
+
+def say(french: str, english: str) -> str:
+    """What the terminal tells people, in the language of --lang or LANG; machine formats never change."""
+    return tr(state["lang"], french, english)
+
+
 @app.callback()
-def main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False) -> None:
+def main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    lang: Annotated[
+        Literal["fr", "en"] | None,
+        typer.Option("--lang", help="Messages in fr or en (default: French; English if LANG=en…)."),
+    ] = None,
+) -> None:
     """csgraph: actors, funders and themes of social-centre actions, as a graph."""
     state["debug"] = debug
+    state["lang"] = lang or environment_lang()
 
 
 def interrupt(signum: int, frame: object) -> None:
