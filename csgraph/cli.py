@@ -289,8 +289,13 @@ def query(
         str | None, typer.Option("--endpoint", help="Ask this SPARQL 1.1 endpoint URL instead of a graph.")
     ] = None,
     output_format: Annotated[
-        Literal["table", "csv", "tsv", "json"],
-        typer.Option("--format", "-f", help="table for people; csv, tsv, json: W3C SPARQL results."),
+        Literal["table", "spreadsheet", "csv", "tsv", "json"],
+        typer.Option(
+            "--format",
+            "-f",
+            help="table or spreadsheet (CSV: BOM, ';', decimal comma) for people; csv, tsv, json: "
+            "W3C SPARQL results.",
+        ),
     ] = "table",
     allow_service: Annotated[
         list[str] | None,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from csgraph.errors import QueryError
+from csgraph.spreadsheet import Cell, machine_cell, number_of, spreadsheet_csv
 from csgraph.vocabulary import PREFIXES
 
 XSD = PREFIXES["xsd"]
@@ -67,18 +68,26 @@ FORMATS: dict[str, str] = {
     "csv": "text/csv; charset=utf-8",
     "tsv": "text/tab-separated-values; charset=utf-8",
     "json": "application/sparql-results+json",
+    "spreadsheet": "text/csv; charset=utf-8",
 }
-"""The machine formats `render` writes, with their media types: the CLI's `--format` and the site read it."""
+"""The formats `render` writes, with their media types: the W3C machine formats, and the CSV a French
+spreadsheet opens (csgraph.spreadsheet); the CLI's `--format` and the site read it."""
 
 
 def render(results: Results, output_format: str) -> str:
-    """CSV, TSV or JSON exactly as the W3C SPARQL 1.1 result formats define them (CSV for spreadsheets)."""
+    """CSV, TSV or JSON as the W3C SPARQL 1.1 result formats define them, or the spreadsheet CSV.
+
+    The W3C CSV is meant for spreadsheets and already drops datatypes and languages, so its text cells
+    are neutralised against formulas like every CSV csgraph writes; TSV and JSON keep every term exactly.
+    """
     if output_format == "csv":
         stream = io.StringIO()
         writer = csv.writer(stream, lineterminator="\r\n")
         writer.writerow(results.variables)
         writer.writerows([csv_value(term) for term in row] for row in results.rows)
         return stream.getvalue()
+    if output_format == "spreadsheet":
+        return spreadsheet_csv(results.variables, ([cell_of(term) for term in row] for row in results.rows))
     if output_format == "tsv":
         lines = ["\t".join(f"?{name}" for name in results.variables)]
         lines += ["\t".join(term.turtle() if term else "" for term in row) for row in results.rows]
@@ -90,13 +99,27 @@ def render(results: Results, output_format: str) -> str:
         ]
         document = {"head": {"vars": list(results.variables)}, "results": {"bindings": bindings}}
         return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
-    raise QueryError(f"unknown output format {output_format!r}; use csv, tsv or json")
+    raise QueryError(f"unknown output format {output_format!r}; use {', '.join(FORMATS)}")
+
+
+def plain(term: Term) -> str:
+    return f"_:{term.value}" if term.type == "bnode" else term.value
+
+
+def numeric(term: Term) -> bool:
+    return term.type == "literal" and term.datatype in NUMERIC_DATATYPES
 
 
 def csv_value(term: Term | None) -> str:
+    return "" if term is None else machine_cell(plain(term), numeric(term))
+
+
+def cell_of(term: Term | None) -> Cell:
+    """A spreadsheet cell: a number for a numeric literal (an ill-typed one stays text), else text."""
     if term is None:
-        return ""
-    return f"_:{term.value}" if term.type == "bnode" else term.value
+        return None
+    amount = number_of(term.value) if numeric(term) else None
+    return plain(term) if amount is None else amount
 
 
 def json_node(term: Term) -> dict[str, str]:

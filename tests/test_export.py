@@ -207,8 +207,10 @@ def test_tables_keep_values_as_the_fiches_wrote_them(exported: ExportReport, sam
         assert row["source_line"] == str(fiche.source.line)
     stated = sorted(funding.amount for fiche in sample_fiches for funding in fiche.money.funding)
     assert sorted(Decimal(row["amount"]) for row in table(exported, "fundings.csv")) == stated
+    lines = {funding.line for fiche in sample_fiches for funding in fiche.money.funding}
+    assert "- 542 euros: participation des usagers" in lines  # a formula to a spreadsheet: `-542…`
     assert {row["source_text"] for row in table(exported, "fundings.csv")} == {
-        funding.line for fiche in sample_fiches for funding in fiche.money.funding
+        "'" + line if line.startswith("-") else line for line in lines
     }
 
 
@@ -235,7 +237,7 @@ def test_catalog_describes_the_bytes_written(exported: ExportReport, catalog: rd
     (dataset,) = catalog.subjects(RDF.type, DCAT.Dataset)
     distributions = list(catalog.objects(dataset, DCAT.distribution))
     written = sorted(path.name for path in exported.out_dir.iterdir() if path.name != CATALOG_FILE)
-    assert len(distributions) == len(written) == 3 + len(TABLES)
+    assert len(distributions) == len(written) == 3 + 2 * len(TABLES)  # the tables in two forms
     for distribution in distributions:
         url = str(catalog.value(distribution, DCAT.downloadURL))
         assert url.startswith(BASE_URL)
@@ -402,7 +404,11 @@ def test_each_format_writes_the_files_its_table_entry_names(sample_graph: Path, 
     written = sorted(path.name for path in tmp_path.iterdir())
     assert written == sorted([CATALOG_FILE, *FORMATS[name].files])
     assert [file.name for file in report.files] == list(FORMATS[name].files)
-    assert sorted(report.rows) == (sorted(spec.file_name for spec in TABLES) if name == "csv" else [])
+    tables = {
+        "csv": [spec.file_name for spec in TABLES],
+        "spreadsheet": [spec.spreadsheet_name for spec in TABLES],
+    }
+    assert sorted(report.rows) == sorted(tables.get(name, []))
 
 
 def test_cli_help_lists_every_format():
@@ -423,7 +429,7 @@ def test_cli_rejects_a_bad_base_url_in_one_line(sample_graph: Path, tmp_path: Pa
 
 
 def test_csv_cells_round_trip_hostile_text(tmp_path: Path):
-    """Quotes, commas, line breaks and formula-like text stay exactly as written."""
+    """Quotes, commas and line breaks stay exactly as written; formula-like text gets a leading `'`."""
     hostile = '=HYPERLINK("http://x","clic"), "quoted"\r\nsecond line; -1+1'
     action = rdflib.URIRef("https://w3id.org/csgraph/action/x")
     graph = rdflib.Graph()
@@ -432,4 +438,4 @@ def test_csv_cells_round_trip_hostile_text(tmp_path: Path):
     graph.add((action, DCTERMS.title, rdflib.Literal("- 542 euros", lang="fr")))
     report = export(write_graph(graph, tmp_path / "in"), tmp_path / "out", ["csv"])
     (row,) = table(report, "actions.csv")
-    assert (row["action_id"], row["title"], row["summary"]) == ("x", "- 542 euros", hostile)
+    assert (row["action_id"], row["title"], row["summary"]) == ("x", "'- 542 euros", "'" + hostile)

@@ -20,7 +20,6 @@ from csgraph.results import NUMERIC_DATATYPES, Results, render
 from csgraph.site.app import Site, create_app
 from csgraph.site.questions import COLUMNS
 from csgraph.site.sparql import workers_of
-from csgraph.site.spreadsheet import spreadsheet_csv
 from csgraph.store import open_graph
 from tests.html_tables import table_rows
 
@@ -118,31 +117,6 @@ def test_csv_has_decimal_commas(site_client: TestClient) -> None:
     table = site_client.get("/questions/people-per-structure.csv").content.decode("utf-8-sig")
     cells = [cell for row in csv.reader(io.StringIO(table), delimiter=";") for cell in row]
     assert "3,4" in cells and "3.4" not in cells
-
-
-def test_spreadsheet_cells_that_would_run_are_text() -> None:
-    body = spreadsheet_csv(
-        ["=name", "value"],
-        [
-            ['=HYPERLINK("http://evil")', Decimal("-5.5")],
-            ["+1", -2],
-            ["-2+3", None],
-            ["@SUM(A1)", Decimal("1E+3")],
-            ["\tTab", "a;b"],
-            ["\rReturn", "plain"],
-        ],
-    )
-    assert body.startswith("\ufeff".encode())
-    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
-    assert rows == [
-        ["'=name", "value"],
-        ['\'=HYPERLINK("http://evil")', "-5,5"],
-        ["'+1", "-2"],
-        ["'-2+3", ""],
-        ["'@SUM(A1)", "1000"],
-        ["'\tTab", "a;b"],
-        ["'\rReturn", "plain"],
-    ]
 
 
 def test_labels_link_to_their_pages(site_client: TestClient, sample_graph: Path) -> None:

@@ -7,6 +7,7 @@ and nowhere else (as datasette keeps its output renderers in one registry).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -73,6 +74,20 @@ FORMATS = {
             tables.write,
             {
                 table.file_name: Distribution("text/csv", "CSV", table.title_fr, table.title_en)
+                for table in tables.TABLES
+            },
+        ),
+        Format(
+            "spreadsheet",
+            "the same tables for a French spreadsheet (actions-spreadsheet.csv…: BOM, ';', decimal comma)",
+            functools.partial(tables.write, spreadsheet=True),
+            {
+                table.spreadsheet_name: Distribution(
+                    "text/csv",
+                    "CSV",
+                    f"{table.title_fr}, pour tableur (« ; », virgule décimale)",
+                    f"{table.title_en}, for spreadsheets (';', decimal comma)",
+                )
                 for table in tables.TABLES
             },
         ),

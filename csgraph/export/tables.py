@@ -1,8 +1,10 @@
-"""CSV tables: actions, structures, partner types and keywords per action, fundings; RFC 4180, UTF-8.
+"""CSV tables: actions, structures, partner types and keywords per action, fundings; in two forms.
 
-Cells hold the values exactly as the fiches wrote them, including text that starts with `-` or `=`
-(`- 542 euros: participation des usagers`): prefixing such cells to stop spreadsheets from reading them as
-formulas would change the published data for every other reader.
+`actions.csv`… are RFC 4180 in UTF-8 for programs; `actions-spreadsheet.csv`… hold the same rows for a
+French spreadsheet (BOM, `;`, decimal comma). In both, a text cell that a spreadsheet would run as a
+formula (`=HYPERLINK(…)`, `- 542 euros : participation des usagers`) starts with a `'`
+(csgraph.spreadsheet): most readers of a published CSV open it in a spreadsheet, and the exact text stays
+in the RDF files beside it. The columns of numbers are written as numbers, a minus sign included.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from pathlib import Path
 from csgraph.export.nodes import DCTERMS, RDFS, SCHEMA, Nodes, Properties, Sink, classes, first, iris
 from csgraph.export.sorting import SortedGraph
 from csgraph.fields import CONCEPT_FIELDS
+from csgraph.spreadsheet import Cell, machine_cell, number_of, spreadsheet_csv
 from csgraph.vocabulary import BASE, CSG, PREFIXES, SKOS, concept_namespace, expanded
-from csgraph.writing import atomic_write
+from csgraph.writing import atomic_write, write_text
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,11 @@ class Table:
     header: tuple[str, ...]
     title_fr: str
     title_en: str
+    numbers: tuple[str, ...] = ()  # the columns of numbers: never neutralised, a decimal comma for people
+
+    @property
+    def spreadsheet_name(self) -> str:
+        return self.file_name.removesuffix(".csv") + "-spreadsheet.csv"
 
 
 LISTED_IN_ACTIONS = tuple(spec for spec in CONCEPT_FIELDS if spec.name not in ("keywords", "partners"))
@@ -56,12 +64,14 @@ TABLES = (
         ),
         "Actions (tableau CSV)",
         "Actions (CSV table)",
+        ("year", "budget_total", "source_line"),
     ),
     Table(
         "structures.csv",
         ("structure_id", "name", "departement_code", "departement", "actions"),
         "Structures organisatrices (tableau CSV)",
         "Organising structures (CSV table)",
+        ("actions",),
     ),
     Table(
         "action-partners.csv",
@@ -90,6 +100,7 @@ TABLES = (
         ),
         "Financements (tableau CSV)",
         "Fundings (CSV table)",
+        ("amount",),
     ),
 )
 
@@ -202,21 +213,37 @@ class Rows:
 
 def write_table(path: Path, table: Table, rows: list[list[str]]) -> None:
     """RFC 4180 CSV in UTF-8 with a header row."""
+    numbers = [name in table.numbers for name in table.header]
     with atomic_write(path) as stream:
         text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
         writer = csv.writer(text)
         writer.writerow(table.header)
-        writer.writerows(rows)
+        writer.writerows([machine_cell(*cell) for cell in zip(row, numbers, strict=True)] for row in rows)
         text.detach()
 
 
+def write_spreadsheet(path: Path, table: Table, rows: list[list[str]]) -> None:
+    """The same rows for a French spreadsheet: the columns of numbers as numbers, with a decimal comma."""
+    numbers = [name in table.numbers for name in table.header]
+
+    def cell(text: str, numeric: bool) -> Cell:
+        amount = number_of(text) if numeric else None
+        return text if amount is None else amount
+
+    cells = ([cell(*pair) for pair in zip(row, numbers, strict=True)] for row in rows)
+    write_text(path, spreadsheet_csv(table.header, cells))
+
+
 @contextlib.contextmanager
-def write(graph: SortedGraph, out_dir: Path) -> Iterator[Sink]:
-    """Every table, gathered in the pass and written once it is over."""
+def write(graph: SortedGraph, out_dir: Path, spreadsheet: bool = False) -> Iterator[Sink]:
+    """Every table, gathered in the pass and written once it is over (for a spreadsheet if asked)."""
     rows = Rows(graph.index)
     sink = Sink(rows.add)
     yield sink
     for table in TABLES:
         table_rows = rows.of(table)
-        write_table(out_dir / table.file_name, table, table_rows)
-        sink.rows[table.file_name] = len(table_rows)
+        if spreadsheet:
+            write_spreadsheet(out_dir / table.spreadsheet_name, table, table_rows)
+        else:
+            write_table(out_dir / table.file_name, table, table_rows)
+        sink.rows[table.spreadsheet_name if spreadsheet else table.file_name] = len(table_rows)

@@ -37,7 +37,7 @@ from csgraph.model import number
 from csgraph.site.app import Site, render, site_of
 from csgraph.site.i18n import lang_of
 from csgraph.site.links import link
-from csgraph.site.spreadsheet import Cell, spreadsheet_csv
+from csgraph.spreadsheet import Cell, spreadsheet_csv
 
 CACHE_KEY = "actions-index"
 

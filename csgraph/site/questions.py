@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 import pyoxigraph as ox
 from markupsafe import Markup
@@ -34,8 +33,6 @@ from csgraph.site.app import render as render_page
 from csgraph.site.i18n import lang_of
 from csgraph.site.links import link
 from csgraph.site.sparql import ROW_CAP, Cell, failure, in_worker, term_cell
-from csgraph.site.spreadsheet import Cell as SpreadsheetCell
-from csgraph.site.spreadsheet import spreadsheet_csv
 from csgraph.vocabulary import PREFIXES, SCHEME_PREFIXES, Vocabulary, scheme_iri
 
 KEPT_ANSWERS = 256
@@ -157,18 +154,6 @@ def question_cell(site: Site, term: Term | None, name: str, lang: str) -> Cell:
         )
     iri = label_index(site, column.kind).get(term.value) if column and column.kind else None
     return Cell(term.value, link(iri, lang) if iri else None)
-
-
-def spreadsheet_value(term: Term | None) -> SpreadsheetCell:
-    if term is None:
-        return None
-    if term.type == "literal" and term.datatype in NUMERIC_DATATYPES:
-        try:
-            amount = Decimal(term.value)
-        except InvalidOperation:  # an ill-typed literal stays the text it is
-            return term.value
-        return amount if amount.is_finite() else term.value
-    return f"_:{term.value}" if term.type == "bnode" else term.value
 
 
 # --- parameters ----------------------------------------------------------------------------------------
@@ -322,9 +307,9 @@ async def download(
         )
     disposition = {"Content-Disposition": f'attachment; filename="{query.name}.{suffix}"'}
     if suffix == "csv":
-        rows = ([spreadsheet_value(term) for term in row] for row in results.rows)
-        body = spreadsheet_csv(results.variables, rows)
-        return Response(body, media_type="text/csv; charset=utf-8", headers=disposition)
+        return Response(
+            render(results, "spreadsheet"), media_type="text/csv; charset=utf-8", headers=disposition
+        )
     return Response(
         render(results, "json"), media_type="application/sparql-results+json", headers=disposition
     )
