@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import rdflib
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
+from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 from csgraph.build import BuildReport, build
@@ -174,3 +175,10 @@ def test_export_keeps_a_negative_amount_a_number(tmp_path: Path) -> None:
     assert (funding["amount"], funding["funder"]) == ("-3,5", "'-Caf")
     (action,) = machine_rows((tmp_path / "out" / "actions.csv").read_bytes().decode())
     assert action["title"] == "'-3"
+
+
+def test_the_sparql_endpoint_csv_neutralises_formulas(site_client: TestClient) -> None:
+    query = 'SELECT ?text ?count WHERE { VALUES (?text ?count) { ("=1+1" -3) } }'
+    response = site_client.get("/sparql", params={"query": query}, headers={"Accept": "text/csv"})
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.text == "text,count\r\n'=1+1,-3\r\n"

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 
 from csgraph.engines import TOKEN, oxigraph_term, service_endpoints
 from csgraph.errors import QueryError
-from csgraph.results import Term
+from csgraph.results import Results, Term, render
 from csgraph.vocabulary import PREFIXES
 
 UPDATE_OPERATIONS = frozenset(
@@ -162,6 +162,10 @@ def answer(store: ox.Store, text: str, accept: str) -> tuple[str, bytes]:
         return chosen.content_type, ox.serialize(result, format=chosen.oxigraph, prefixes=PREFIXES) or b""
     chosen = negotiate(accept, SOLUTION_FORMATS)
     assert isinstance(chosen.oxigraph, ox.QueryResultsFormat)
+    if chosen.name == "csv" and isinstance(result, ox.QuerySolutions):  # a download a spreadsheet opens
+        variables = tuple(variable.value for variable in result.variables)
+        rows = tuple(tuple(map(oxigraph_term, solution)) for solution in result)
+        return chosen.content_type, render(Results(variables, rows), "csv").encode("utf-8")
     return chosen.content_type, result.serialize(format=chosen.oxigraph) or b""
 
 
