@@ -78,7 +78,7 @@ def header_of(text: str) -> tuple[list[str], str] | None:
     first = text.split("\n", 1)[0].strip("\r")
     separator = ";" if first.count(";") > first.count(",") else ","
     columns = [column.strip().strip('"') for column in first.split(separator)]
-    return (columns, separator) if REQUIRED <= set(columns) else None
+    return (columns, separator) if set(columns) >= REQUIRED else None
 
 
 def is_grants_file(path: Path) -> bool:
@@ -105,7 +105,9 @@ def amount_of(value: str) -> Decimal | None:
 def checked_siret(value: str, what: str, file: str, line: int, notices: list[Notice]) -> str | None:
     if siret_number.is_valid(value):
         return siret_number.compact(value)
-    notices.append(Notice(file, line, f"{what} `{value}` is not a valid SIRET; the row joins no organisation"))
+    notices.append(
+        Notice(file, line, f"{what} `{value}` is not a valid SIRET; the row joins no organisation")
+    )
     return None
 
 
@@ -124,7 +126,14 @@ def read_grants(entry: InputFile, notices: list[Notice]) -> list[Grant]:
     line = rows.line_num + 1
     for cells in rows:
         if any(cell.strip() for cell in cells):
-            grants.append(grant_of(dict(zip(columns, (cell.strip() for cell in cells))), entry.name, line, notices))
+            grants.append(
+                grant_of(
+                    dict(zip(columns, (cell.strip() for cell in cells), strict=False)),
+                    entry.name,
+                    line,
+                    notices,
+                )
+            )
             if len(cells) != len(columns):
                 notices.append(Notice(entry.name, line, f"{len(cells)} cells for {len(columns)} columns"))
         line = rows.line_num + 1

@@ -71,7 +71,12 @@ def local_name(label: str, limit: int = 60) -> str:
 
 def structure_key(fiche: Fiche) -> str:
     """One structure per (normalised name, département)."""
-    return f"{fiche.departement_code or 'xx'}-{local_name(fiche.structure or '', 80)}"
+    return structure_local(fiche.structure or "", fiche.departement_code)
+
+
+def structure_local(name: str, departement_code: str | None) -> str:
+    """The structure's IRI local part, shared by its fiches and its SENACS page: they meet on it."""
+    return f"{departement_code or 'xx'}-{local_name(name, 80)}"
 
 
 def action_key(fiche: Fiche) -> str:

@@ -15,7 +15,6 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from stdnum.fr import siret as siret_number
@@ -24,7 +23,7 @@ from csgraph.departements import find_departement
 from csgraph.errors import InputError
 from csgraph.model import Notice
 from csgraph.names import label_key, plain
-from csgraph.reading import InputFile, LineReader, find_input_files
+from csgraph.reading import InputFile, LineReader
 
 KINDS = {
     label_key("Liste des centres sociaux"): "centre social",
@@ -309,7 +308,6 @@ class PageParser:
         return replace(page, priority_area=priority_answer(value), priority_area_text=value)
 
 
-
 Check = Callable[[PageParser, StructurePage, str, int], StructurePage]
 
 
@@ -357,11 +355,6 @@ def read_page(entry: InputFile, notices: list[Notice]) -> list[StructurePage]:
 def read_pages(entries: Iterable[InputFile], notices: list[Notice]) -> Iterator[StructurePage]:
     for entry in entries:
         yield from read_page(entry, notices)
-
-
-def structure_pages_in(paths: Iterable[Path], notices: list[Notice]) -> list[InputFile]:
-    """The structure pages among the inputs, told from fiche files by their first line."""
-    return [entry for entry in find_input_files(list(paths), notices) if is_structure_page(entry)]
 
 
 def page_json(page: StructurePage) -> dict[str, object]:

@@ -33,6 +33,9 @@ SCHEME_PREFIXES: dict[str, str] = {
     "initiative": "initiative",
     "status": "status",
     "theme": "theme",
+    "management": "management",
+    "territory-type": "territorytype",
+    "grant-nature": "grantnature",
 }
 
 
@@ -67,6 +70,11 @@ PREFIXES: dict[str, str] = {
     "prov": "http://www.w3.org/ns/prov#",
     "schema": "http://schema.org/",
     "sh": "http://www.w3.org/ns/shacl#",
+    "grant": f"{BASE}grant/",
+    "organisation": f"{BASE}organisation/",
+    "rov": "http://www.w3.org/ns/regorg#",
+    "adms": "http://www.w3.org/ns/adms#",
+    "locn": "http://www.w3.org/ns/locn#",
 }
 
 
