@@ -463,6 +463,14 @@ EXPECTED: dict[str, tuple[dict[str, str], Callable[[list[Fiche]], list[Row]]]] =
     "people-per-structure": ({}, people_per_structure),
     "unlisted-values": ({}, unlisted_values),
     "data-quality": ({}, data_quality),
+    # Fiches alone give no structure page nor declared grant: every structure lacks its page
+    # (tests/test_organisations.py asks these questions of a build with pages and grants files).
+    "structures-without-page": ({}, actions_per_structure),
+    "pages-without-actions": ({}, lambda fiches: []),
+    "structures-in-priority-areas": ({}, lambda fiches: []),
+    "actions-per-management-mode": ({}, lambda fiches: []),
+    "declared-grants-per-structure": ({}, lambda fiches: []),
+    "funders-by-declared-amount": ({}, lambda fiches: []),
 }
 
 
