@@ -18,11 +18,15 @@ from pathlib import Path
 
 from csgraph.errors import CsgraphError, InputError
 from csgraph.fiches import NO_FICHE, file_records
-from csgraph.mapping import FicheGraph, mapper
+from csgraph.grants import all_grants
+from csgraph.inputs import sorted_inputs
+from csgraph.mapping import FicheGraph, mapper, structure_local
 from csgraph.model import Notice
+from csgraph.organisations import organisations_turtle
 from csgraph.pool import in_order
-from csgraph.reading import InputFile, find_input_files
+from csgraph.reading import InputFile
 from csgraph.store import GRAPH_FILE, STAMP_FILE, StampedStream, StoreLoader, save_store
+from csgraph.structure_pages import read_pages
 from csgraph.turtle import HEADER, ontology_paragraphs
 from csgraph.writing import atomic_write, process_running, remove_dead_temporaries
 
@@ -44,6 +48,11 @@ class BuildReport:
     keywords: int = 0
     triples: int = 0
     notices: list[Notice] = field(default_factory=list)
+    structure_pages: int = 0
+    pages_without_actions: list[str] = field(default_factory=list)  # `name (postcode) file:line`
+    structures_without_page: list[str] = field(default_factory=list)  # structure nodes
+    grants: int = 0
+    grants_unjoined: int = 0
 
 
 def remove_dead_leftovers(out_dir: Path) -> None:
@@ -159,7 +168,8 @@ def build(
     Warnings go to `notices` when given, so a caller still has them when the build fails.
     """
     report = BuildReport(graph=out_dir / GRAPH_FILE, notices=[] if notices is None else notices)
-    entries = find_input_files(list(paths), report.notices)
+    inputs = sorted_inputs(paths, report.notices)
+    entries = inputs.fiches
     size = sum(entry.path.stat().st_size for entry in entries)  # graph.ttl comes out about as big
     if workers is None:
         workers = (os.cpu_count() or 1) if size > PARALLEL_FROM_BYTES else 1
@@ -173,7 +183,8 @@ def build(
         try:
             with atomic_write(report.graph) as stream, loader_for(scratch, keep_store, size) as loader:
                 turtle = StampedStream(stream)
-                fill(turtle, loader, entries, workers, report, on_fiche)
+                assembler = fill(turtle, loader, entries, workers, report, on_fiche)
+                add_organisations(assembler, inputs.pages, inputs.grants)
                 if report.fiches == 0:
                     raise InputError(no_fiche_message(report.notices), ", ".join(str(path) for path in paths))
                 stamp = turtle.stamp(report.graph.name)
@@ -201,7 +212,7 @@ def fill(
     workers: int,
     report: BuildReport,
     on_fiche: Callable[[str], None] | None,
-) -> None:
+) -> Assembler:
     """The vocabulary, then every fiche's part, to graph.ttl and to the store being loaded."""
     stream.write(HEADER.encode("utf-8"))
     assembler = Assembler([stream.write, loader.write] if loader else [stream.write], report)
@@ -216,3 +227,30 @@ def fill(
             on_fiche(record.file)
         assembler.add(record)
     assembler.finish()
+    return assembler
+
+
+def add_organisations(assembler: Assembler, pages: list[InputFile], grant_files: list[InputFile]) -> None:
+    """Structure pages and declared grants after the fiches, so that a page meets the node its actions
+    declared; the report says which pages met no action and which structures with actions have no page."""
+    if not pages and not grant_files:
+        return
+    report = assembler.report
+    records = list(read_pages(pages, report.notices))
+    grants = all_grants(grant_files, report.notices)
+    organisations = organisations_turtle(set(assembler.declared), records, grants)
+    assembler.write(organisations.turtle(), len(organisations.triples))
+    report.notices.extend(organisations.notices)
+    report.structure_pages = len(records)
+    report.structures += len(organisations.unmatched)
+    report.pages_without_actions = [
+        f"{page.name} ({page.postcode}) {page.file}:{page.line}" for page in organisations.unmatched
+    ]
+    described = {
+        f"structure:{structure_local(page.name or '', page.departement_code)}"
+        for page in organisations.matched
+    }
+    report.structures_without_page = sorted(
+        node for node, kind in assembler.declared.items() if kind == "structure" and node not in described
+    )
+    report.grants, report.grants_unjoined = organisations.grants, organisations.grants_unjoined

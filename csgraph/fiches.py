@@ -26,6 +26,7 @@ from csgraph.departements import Departement, split_structure
 from csgraph.errors import InputError
 from csgraph.fields import FIELDS, LIST_FIELDS, REPEATABLE, SINGLE_FIELDS, Field
 from csgraph.model import Fiche, Notice, Source
+from csgraph.inputs import sorted_inputs
 from csgraph.money import read_money
 from csgraph.names import label_key
 from csgraph.pool import in_order
@@ -451,8 +452,8 @@ def file_records(entry: InputFile) -> Iterator[Fiche | Notice]:
 
 
 def read_fiches(paths: Iterable[Path], notices: list[Notice], workers: int = 1) -> Iterator[Fiche]:
-    """Fiches of every `*.txt` file under the paths, in a stable order."""
-    for record in in_order(file_records, find_input_files(list(paths), notices), workers):
+    """Fiches of every `*.txt` file under the paths that is not a structure page, in a stable order."""
+    for record in in_order(file_records, sorted_inputs(list(paths), notices).fiches, workers):
         if isinstance(record, Notice):
             notices.append(record)
         else:
