@@ -47,7 +47,7 @@ def pages_of(path: Path) -> tuple[list, list[Notice]]:
 
 @pytest.fixture(scope="module")
 def mixed_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample fiches with structure pages and grants files beside them in one folder, as kept in practice."""
+    """The sample fiches, structure pages and grants files side by side in one folder."""
     folder = tmp_path_factory.mktemp("mixed") / "data"
     folder.mkdir()
     shutil.copy(ROOT / "data" / "pas-de-calais-actions.txt", folder)
