@@ -8,6 +8,10 @@ three layouts the parser reads, with varied structures and départements and a f
 Fiche `i` depends only on `(seed, i)`: the first thousand fiches of a 10k set are the 1k set.
 
     python benchmarks/generate.py OUT_DIR --fiches 10000 [--seed 1] [--per-file 1000]
+        [--structure-pages 3000] [--grants 20000]
+
+`--structure-pages N` also writes the SENACS pages of the first N structures (the busiest), under the
+names and départements their fiches give; `--grants N` an SCDL grants file of N rows paying them.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from structure_inputs import write_grants, write_structure_pages  # benchmarks/ is run as a script folder
 
 from csgraph.fiches import read_fiches
 from csgraph.model import Fiche, Notice
@@ -463,9 +469,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--fiches", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--per-file", type=int, default=1000)
+    parser.add_argument("--structure-pages", type=int, default=0, help="pages for the first N structures")
+    parser.add_argument("--grants", type=int, default=0, help="rows of an SCDL grants file")
     args = parser.parse_args(argv)
     paths = generate(args.out_dir, args.fiches, args.seed, args.per_file)
     print(f"{args.fiches} fiches in {len(paths)} files under {args.out_dir}")
+    structures = min(args.structure_pages, STRUCTURE_SLOTS)
+    if structures:
+        pools = Pools.from_sample()
+        lines = [structure_line(args.seed, slot, pools) for slot in range(structures)]
+        pages = write_structure_pages(args.out_dir, args.seed, lines)
+        print(f"{structures} structure pages in {len(pages)} files")
+    if args.grants:
+        write_grants(args.out_dir, args.seed, max(structures, 1), args.grants)
+        print(f"{args.grants} grants rows in one SCDL file")
 
 
 if __name__ == "__main__":

@@ -18,10 +18,9 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from stdnum.fr import siret as siret_number
-
 from csgraph.model import Notice
 from csgraph.reading import InputFile, display_name
+from csgraph.siret import valid_siret
 
 COLUMNS = (
     "nomAttribuant",
@@ -103,8 +102,9 @@ def amount_of(value: str) -> Decimal | None:
 
 
 def checked_siret(value: str, what: str, file: str, line: int, notices: list[Notice]) -> str | None:
-    if siret_number.is_valid(value):
-        return siret_number.compact(value)
+    siret = valid_siret(value)
+    if siret:
+        return siret
     notices.append(
         Notice(file, line, f"{what} `{value}` is not a valid SIRET; the row joins no organisation")
     )

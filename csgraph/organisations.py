@@ -28,6 +28,7 @@ class Organisations:
     declared: set[str]  # nodes the fiches declared already
     triples: list[Triple] = field(default_factory=list)
     by_siret: dict[str, str] = field(default_factory=dict)
+    described: dict[str, StructurePage] = field(default_factory=dict)  # node -> its page
     matched: list[StructurePage] = field(default_factory=list)
     unmatched: list[StructurePage] = field(default_factory=list)
     grants: int = 0
@@ -55,8 +56,16 @@ class Organisations:
         return node
 
     def add_page(self, page: StructurePage) -> None:
+        """A second page with the same name and département is a homonym the graph cannot tell apart: it
+        is reported, not merged into the first (one legal name, one SIRET per structure)."""
         code = page.departement_code
         node = f"structure:{structure_local(page.name or '', code)}"
+        first = self.described.get(node)
+        if first is not None:
+            message = f"same name and département as the structure of {first.file}:{first.line}; not read"
+            self.notices.append(Notice(page.file, page.line, message))
+            return
+        self.described[node] = page
         own = self.triples
         if node in self.declared:
             self.matched.append(page)

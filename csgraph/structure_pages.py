@@ -13,17 +13,16 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlsplit
-
-from stdnum.fr import siret as siret_number
 
 from csgraph.departements import find_departement
 from csgraph.errors import InputError
 from csgraph.model import Notice
 from csgraph.names import label_key, plain
 from csgraph.reading import InputFile, LineReader
+from csgraph.siret import valid_siret
 
 KINDS = {
     label_key("Liste des centres sociaux"): "centre social",
@@ -266,59 +265,60 @@ class PageParser:
             return
         lines: dict[str, int] = block.pop("field_lines")  # type: ignore[assignment]
         line = int(block.pop("line"))  # type: ignore[call-overload]
-        values = {name: value for name, value in block.items() if name != "axes"}
-        page = StructurePage(self.kind, self.file, line, axes=tuple(block.get("axes", ())), field_lines=lines)
-        page = replace(page, **{name: value for name, value in values.items() if name not in CHECKED})
-        for name, check in CHECKED.items():
-            if name in values:
-                page = check(self, page, str(values[name]), lines.get(name, line))
-        self.pages.append(replace(page, truncated=truncated))
+        values: dict[str, object] = {"axes": tuple(block.pop("axes", ()))}  # type: ignore[arg-type]
+        for name, value in block.items():
+            check = CHECKED.get(name)
+            values.update(check(self, str(value), lines.get(name, line)) if check else {name: value})
+        self.pages.append(
+            StructurePage(self.kind, self.file, line, truncated=truncated, field_lines=lines, **values)  # type: ignore[arg-type]
+        )
 
-    def check_siret(self, page: StructurePage, value: str, line: int) -> StructurePage:
-        if siret_number.is_valid(value):
-            return replace(page, siret=siret_number.compact(value), siret_valid=True)
+    def check_siret(self, value: str, line: int) -> dict[str, object]:
+        siret = valid_siret(value)
+        if siret:
+            return {"siret": siret, "siret_valid": True}
         self.warn(line, f"SIRET `{value}` is not 14 digits with a valid check digit; kept as written")
-        return replace(page, siret=value)
+        return {"siret": value}
 
-    def check_website(self, page: StructurePage, value: str, line: int) -> StructurePage:
+    def check_website(self, value: str, line: int) -> dict[str, object]:
         url = website_url(value)
         if url is None and value.rstrip("/") not in ("http:", "https:"):
             self.warn(line, f"website `{value}` is not a URL; not kept as a link")
-        return replace(page, website=url)
+        return {"website": url}
 
-    def check_date(self, page: StructurePage, value: str, line: int) -> StructurePage:
+    def check_date(self, value: str, line: int) -> dict[str, object]:
         found = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", value)
         try:
             if found:
                 day, month, year = map(int, found.groups())
-                return replace(page, first_approval=date(year, month, day))
+                return {"first_approval": date(year, month, day)}
         except ValueError:
             pass
         self.warn(line, f"date of first approval `{value}` is not a date (DD/MM/YYYY)")
-        return page
+        return {}
 
-    def check_population(self, page: StructurePage, value: str, line: int) -> StructurePage:
+    def check_population(self, value: str, line: int) -> dict[str, object]:
         digits = re.sub(r"[\s\u202f]", "", value)
         if digits.isdigit():
-            return replace(page, population=int(digits))
+            return {"population": int(digits)}
         self.warn(line, f"population `{value}` is not a whole number")
-        return page
+        return {}
 
-    def check_priority(self, page: StructurePage, value: str, line: int) -> StructurePage:
-        return replace(page, priority_area=priority_answer(value), priority_area_text=value)
+    def check_priority(self, value: str, line: int) -> dict[str, object]:
+        return {"priority_area": priority_answer(value), "priority_area_text": value}
 
 
-Check = Callable[[PageParser, StructurePage, str, int], StructurePage]
+Check = Callable[[PageParser, str, int], dict[str, object]]
 
 
 def yes_no(name: str) -> Check:
     """The check of an `Oui | Non` field: anything else is a notice and an open answer."""
 
-    def check(parser: PageParser, page: StructurePage, value: str, line: int) -> StructurePage:
+    def check(parser: PageParser, value: str, line: int) -> dict[str, object]:
         answer = YES_NO.get(plain(value))
         if answer is None:
             parser.warn(line, f"`{value}` is neither Oui nor Non")
-        return replace(page, **{name: answer})
+        return {name: answer}
 
     return check
 
