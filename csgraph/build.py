@@ -11,20 +11,21 @@ import contextlib
 import fcntl
 import os
 import shutil
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from csgraph.errors import CsgraphError, InputError
-from csgraph.fiches import NO_FICHE, file_records
+from csgraph.fiches import NO_FICHE, SpanEnd, file_records
 from csgraph.grants import all_grants
 from csgraph.inputs import sorted_inputs
 from csgraph.mapping import FicheGraph, mapper, structure_local
-from csgraph.model import Notice
+from csgraph.model import Fiche, Notice
 from csgraph.organisations import organisations_turtle
 from csgraph.pool import in_order
 from csgraph.reading import InputFile
+from csgraph.splitting import SpanRecords, SpanTask, joined, parts
 from csgraph.store import GRAPH_FILE, STAMP_FILE, StampedStream, StoreLoader, save_store
 from csgraph.structure_pages import read_pages
 from csgraph.turtle import HEADER, ontology_paragraphs
@@ -104,6 +105,11 @@ def no_fiche_message(notices: list[Notice]) -> str:
         return "no fiche found"
     more = f"; and {len(reasons) - 1} more warning(s)" if len(reasons) > 1 else ""
     return f"no fiche found ({reasons[0]}{more})"
+
+
+def no_fiche(notices: list[Notice], paths: Sequence[Path]) -> InputError:
+    """The error of an input without a single fiche, the same for `build` and `parse` (exit 2)."""
+    return InputError(no_fiche_message(notices), ", ".join(str(path) for path in paths))
 
 
 @dataclass
@@ -186,7 +192,7 @@ def build(
                 assembler = fill(turtle, loader, entries, workers, report, on_fiche)
                 add_organisations(assembler, inputs.pages, inputs.grants)
                 if report.fiches == 0:
-                    raise InputError(no_fiche_message(report.notices), ", ".join(str(path) for path in paths))
+                    raise no_fiche(report.notices, paths)
                 stamp = turtle.stamp(report.graph.name)
             if keep_store:
                 save_store(scratch, report.graph, stamp)
@@ -195,10 +201,27 @@ def build(
     return report
 
 
-def map_file(entry: InputFile) -> Iterator[FicheGraph | Notice]:
+def mapped(records: Iterable[Fiche | Notice | SpanEnd]) -> Iterator[FicheGraph | Notice | SpanEnd]:
+    """Each fiche mapped, the notices (and a span's end) as they come."""
+    for record in records:
+        yield mapper().fiche_graph(record) if isinstance(record, Fiche) else record
+
+
+def map_file(entry: InputFile) -> Iterator[FicheGraph | Notice | SpanEnd]:
     """One file read and mapped, each fiche after the notices its reading raised: a worker's unit of work."""
-    for record in file_records(entry):
-        yield record if isinstance(record, Notice) else mapper().fiche_graph(record)
+    return mapped(file_records(entry))
+
+
+def map_span(task: SpanTask) -> list[FicheGraph | Notice | SpanEnd]:
+    return list(mapped(file_records(task.entry, task.span, task.years)))
+
+
+def map_part(part: InputFile | SpanTask) -> Iterator[FicheGraph | Notice | SpanRecords[FicheGraph]]:
+    """A whole file, or one span of a big file as one result (a worker sends it back whole anyway)."""
+    if isinstance(part, SpanTask):
+        yield SpanRecords(part, map_span(part))
+    else:
+        yield from map_file(part)
 
 
 def loader_for(scratch: Path, keep_store: bool, size: int) -> AbstractContextManager[StoreLoader | None]:
@@ -218,7 +241,7 @@ def fill(
     assembler = Assembler([stream.write, loader.write] if loader else [stream.write], report)
     for turtle, triples in ontology_paragraphs():
         assembler.write(turtle.encode("utf-8"), triples)
-    for record in in_order(map_file, entries, workers):
+    for record in joined(in_order(map_part, parts(entries, workers), workers), map_span):
         if isinstance(record, Notice):
             report.notices.append(record)
             continue

@@ -16,6 +16,7 @@ A missing final newline alone says nothing: complete exports often lack one.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -23,14 +24,14 @@ from functools import lru_cache
 from pathlib import Path
 
 from csgraph.departements import Departement, split_structure
-from csgraph.errors import InputError
+from csgraph.errors import CsgraphError, InputError
 from csgraph.fields import FIELDS, LIST_FIELDS, REPEATABLE, SINGLE_FIELDS, Field
-from csgraph.model import Fiche, Notice, Source
 from csgraph.inputs import sorted_inputs
+from csgraph.model import Fiche, Notice, Source
 from csgraph.money import read_money
 from csgraph.names import label_key
 from csgraph.pool import in_order
-from csgraph.reading import InputFile, LineReader, find_input_files
+from csgraph.reading import InputFile, LineReader, Span
 
 HEADINGS = (
     "DESCRIPTION DE L'ACTION",
@@ -49,6 +50,7 @@ ALPHANUMERIC = re.compile(r"[^\W_]")  # what str.isalnum accepts, found without 
 FILE_SIZE = re.compile(r"\s*\(\s*\d+(?:[.,]\d+)?\s*(?:[KMGT]i?[Bo]?|[Bo]|octets)?\s*\)\s*$", re.IGNORECASE)
 CUT_LABEL_CHARS = 20  # a dashed line this long that starts a label is that label cut short, not a bullet
 NO_FICHE = "no fiche found in this file"
+Years = Iterable[tuple[str, int]]  # title key -> year, from the index tables of listing pages
 
 
 DASHED = {label_key(label): spec for spec in FIELDS for label in spec.labels}
@@ -265,6 +267,13 @@ class FicheParser:
                 )
             self.finished.append(self._finish(truncated))
 
+    def cut(self) -> None:
+        """The end of a span that the next span goes on from: its fiche ends as the next title ends it."""
+        if self.awaiting_title is not None:
+            raise CsgraphError(f"{self.file}:{self.awaiting_title}: a span may not end after `Actions`")
+        if self.current:
+            self.finished.append(self._finish(False))
+
     def _title_after_actions(self, number: int, text: str, line: Line) -> None:
         started = self.awaiting_title or number
         self.awaiting_title = None
@@ -409,10 +418,22 @@ def unique(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(seen.values())
 
 
-def parse_file(entry: InputFile, notices: list[Notice]) -> Iterator[Fiche]:
-    """Fiches of one file, as they complete."""
-    reader = LineReader(entry, notices)
+@dataclass(frozen=True)
+class SpanEnd:
+    """Where the lines of a span end, before its last fiche is closed: what the span after it, or the
+    file's one notice of lines read as Windows-1252, needs to know of it."""
+
+    legacy_lines: tuple[int, ...]
+    years: tuple[tuple[str, int], ...]  # the index tables' years, sorted
+
+
+def parse_file(
+    entry: InputFile, notices: list[Notice], span: Span | None = None, years: Years = ()
+) -> Iterator[Fiche | SpanEnd]:
+    """Fiches of one file, or of one span of it starting from the years read before it, as they complete."""
+    reader = LineReader(entry, notices, span)
     parser = FicheParser(entry.name, notices)
+    parser.years.update(years)
     finished = parser.finished
     count = 0
     first_notice = len(notices)
@@ -422,33 +443,55 @@ def parse_file(entry: InputFile, notices: list[Notice]) -> Iterator[Fiche]:
             count += len(finished)
             yield from finished
             finished.clear()
+    if span is not None:
+        yield SpanEnd(tuple(reader.legacy_lines), tuple(sorted(parser.years.items())))
+        if not span.last:
+            parser.cut()
+            yield from finished
+            return
     parser.close(reader.cut_in_character, reader.ended_with_newline)
     count += len(finished)
     yield from finished
-    if count == 0:  # said first, not after the many lines it explains
+    if count == 0 and span is None:  # said first, not after the many lines it explains
         about = len(notices) - first_notice
         follow = f"; {about} warning(s) about its lines follow" if about else ""
         notices.insert(first_notice, Notice(entry.name, 0, NO_FICHE + follow))
 
 
-def read_file(entry: InputFile, notices: list[Notice]) -> Iterator[Fiche]:
-    """Fiches of one file; a file that cannot be read becomes a notice, never an exception."""
+def read_file(
+    entry: InputFile, notices: list[Notice], span: Span | None = None, years: Years = ()
+) -> Iterator[Fiche | SpanEnd]:
+    """Fiches of one file (or span); a file that cannot be read becomes a notice, never an exception."""
     try:
-        yield from parse_file(entry, notices)
+        yield from parse_file(entry, notices, span, years)
     except InputError as error:
         notices.append(Notice(entry.name, error.line or 0, str(error).removeprefix(f"{entry.name}: ")))
     except OSError as error:
         notices.append(Notice(entry.name, 0, f"cannot be read: {error.strerror}"))
 
 
-def file_records(entry: InputFile) -> Iterator[Fiche | Notice]:
-    """One file's fiches, each after the notices its reading raised: the unit of work of a worker."""
+def file_records(
+    entry: InputFile, span: Span | None = None, years: Years = ()
+) -> Iterator[Fiche | Notice | SpanEnd]:
+    """One file's (or span's) fiches, each after the notices its reading raised: a worker's unit of work."""
     notices: list[Notice] = []
-    for fiche in read_file(entry, notices):
+    for fiche in read_file(entry, notices, span, years):
         yield from notices
         notices.clear()
         yield fiche
     yield from notices
+
+
+def preamble_years(entry: InputFile) -> dict[str, int]:
+    """The years the index tables before a file's first fiche give its titles: what each span starts from."""
+    notices: list[Notice] = []
+    parser = FicheParser(entry.name, notices)
+    with contextlib.closing(iter(LineReader(entry, notices))) as lines:
+        for number, text in lines:
+            parser.feed(number, text)
+            if parser.current is not None:
+                break
+    return parser.years
 
 
 def read_fiches(paths: Iterable[Path], notices: list[Notice], workers: int = 1) -> Iterator[Fiche]:

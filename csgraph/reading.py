@@ -47,6 +47,19 @@ class InputFile:
     name: str
 
 
+@dataclass(frozen=True)
+class Span:
+    """A stretch of a plain (not UTF-16) file, from a line start: one worker's share of a big file.
+
+    `first_line` lines come before it; only the last span of a file sees the file's end.
+    """
+
+    start: int  # byte offsets
+    end: int
+    first_line: int
+    last: bool
+
+
 def find_input_files(paths: Sequence[Path], notices: list[Notice]) -> list[InputFile]:
     """Expand directories recursively to their `*.txt` files, in a stable order.
 
@@ -125,13 +138,20 @@ class LineReader:
     was complete: a missing final newline is how a cut-off export shows.
     """
 
-    def __init__(self, entry: InputFile, notices: list[Notice]) -> None:
+    def __init__(self, entry: InputFile, notices: list[Notice], span: Span | None = None) -> None:
         self.entry = entry
         self.notices = notices
+        self.span = span
         self.ended_with_newline = True
         self.cut_in_character = False
+        self.legacy_lines: list[int] = []  # a span's: the file's one notice is made from every span's
 
     def __iter__(self) -> Iterator[tuple[int, str]]:
+        if self.span is not None:  # the file was sniffed whole before it was cut
+            with open(self.entry.path, "rb") as stream:
+                stream.seek(self.span.start)
+                yield from self._numbered(whole_lines(stream, end=self.span.end), self.span.first_line)
+            return
         with open(self.entry.path, "rb") as stream:
             head = stream.read(SNIFF_BYTES)
             stream.seek(0)
@@ -144,16 +164,15 @@ class LineReader:
                 raise InputError("binary file, not a text export of fiches", self.entry.name)
             yield from self._numbered(whole_lines(stream))
 
-    def _numbered(self, blocks: Iterable[bytes]) -> Iterator[tuple[int, str]]:
-        """Lines of blocks that each end at a line end (but maybe the last).
+    def _numbered(self, blocks: Iterable[bytes], number: int = 0) -> Iterator[tuple[int, str]]:
+        """Lines of blocks that each end at a line end (but maybe the last), numbered after `number`.
 
         A block of clean UTF-8 with LF or CRLF line ends, the common case, is decoded and split at
         once; any other block is read line by line, each line repaired on its own.
         """
-        number = 0
-        legacy_lines: list[int] = []
+        legacy_lines = self.legacy_lines
         for index, block in enumerate(blocks):
-            if index == 0:
+            if index == 0 and number == 0:
                 block = block.removeprefix(codecs.BOM_UTF8)
             lines = clean_lines(block)
             if lines is not None:
@@ -175,15 +194,8 @@ class LineReader:
                         text = self._decode(body, number, ended, legacy_lines)
                     yield number, self._clean(text, number) if "\x00" in text else text
                     self.ended_with_newline = ended
-        if legacy_lines:
-            shown = line_list(legacy_lines)
-            self.notices.append(
-                Notice(
-                    self.entry.name,
-                    legacy_lines[0],
-                    f"{len(legacy_lines)} line(s) not in UTF-8, read as Windows-1252 (lines {shown})",
-                )
-            )
+        if legacy_lines and self.span is None:
+            self.notices.append(legacy_notice(self.entry.name, legacy_lines))
 
     def _utf16_lines(self, text: Iterable[str]) -> Iterator[bytes]:
         """UTF-16 lines as UTF-8; code units that do not decode became U+FFFD, and are reported.
@@ -239,10 +251,20 @@ class LineReader:
         return text.replace("\x00", "")
 
 
-def whole_lines(stream: IO[bytes], size: int = BLOCK_BYTES) -> Iterator[bytes]:
-    """The file in blocks of whole lines; a line longer than a block is gathered whole, without copies."""
+def legacy_notice(file: str, lines: list[int]) -> Notice:
+    """One notice per file for its lines read as Windows-1252, however many spans it was read in."""
+    shown = line_list(lines)
+    return Notice(file, lines[0], f"{len(lines)} line(s) not in UTF-8, read as Windows-1252 (lines {shown})")
+
+
+def whole_lines(stream: IO[bytes], size: int = BLOCK_BYTES, end: int | None = None) -> Iterator[bytes]:
+    """The file in blocks of whole lines, up to byte `end` (a line start) if given; a line longer than a
+    block is gathered whole, without copies."""
     pending: list[bytes] = []
-    while block := stream.read(size):
+    left = -1 if end is None else end - stream.tell()
+    while block := stream.read(size if left < 0 else min(size, left)):
+        if left > 0:
+            left -= len(block)
         cut = block.rfind(b"\n") + 1
         if not cut:
             pending.append(block)
