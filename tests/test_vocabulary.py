@@ -36,7 +36,7 @@ KEYWORDS_ONLY_ON_THE_SITE = {
     "Petite Enfance",
     "évènementiel",
 }
-CLASSES = ["Action", "Structure", "Funder", "Departement", "UnlistedConcept"]
+CLASSES = ["Action", "Structure", "Funder", "Departement", "UnlistedConcept", "DeclaredGrant"]
 OBJECT_PROPERTIES = [
     "organiser",
     "status",
@@ -51,6 +51,11 @@ OBJECT_PROPERTIES = [
     "departement",
     "peopleCount",
     "expense",
+    # structure pages and grants files
+    "managementMode",
+    "territoryType",
+    "beneficiary",
+    "grantNature",
 ]
 DATATYPE_PROPERTIES = [
     "endReason",
@@ -79,6 +84,32 @@ DATATYPE_PROPERTIES = [
     "count",
     "approximate",
     "sourceText",
+    # structure pages and grants files
+    "structureKind",
+    "pageFile",
+    "pageLine",
+    "pageTruncated",
+    "siret",
+    "siretAsWritten",
+    "firstApproval",
+    "population",
+    "history",
+    "projectAxis",
+    "territorySize",
+    "priorityArea",
+    "priorityAreaText",
+    "federationMember",
+    "otherFederation",
+    "travellers",
+    "multiSite",
+    "itinerant",
+    "paymentConditions",
+    "paymentPeriod",
+    "aidScheme",
+    "euNotification",
+    "fundingShare",
+    "rowFile",
+    "rowLine",
 ]
 
 
@@ -248,7 +279,7 @@ def test_slug(text: str, expected: str) -> None:
 
 def test_concepts_are_well_formed_skos(ontology: Graph) -> None:
     concepts = set(ontology.subjects(RDF.type, SKOS.Concept))
-    assert len(concepts) == 26 + 3 + 2 + 6 + 21 + 2 + 4 + 5
+    assert len(concepts) == 26 + 3 + 2 + 6 + 21 + 2 + 4 + 5 + 4 + 3 + 2  # … management, area type, aid
     for concept in concepts:
         french = [label for label in ontology.objects(concept, SKOS.prefLabel) if label.language == "fr"]
         english = [label for label in ontology.objects(concept, SKOS.prefLabel) if label.language == "en"]

@@ -8,7 +8,7 @@ gives the same metadata, checksums included.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -17,6 +17,7 @@ import pyoxigraph as ox
 
 from csgraph.errors import InputError
 from csgraph.export.nodes import DCTERMS, RDF_TYPE, XSD, Nodes, Properties, classes, first, iris
+from csgraph.names import slug
 from csgraph.store import file_stamp
 from csgraph.vocabulary import BASE, CSG, PREFIXES, SKOS
 
@@ -125,6 +126,7 @@ class Coverage:
     departements: list[tuple[str, str, str]]  # IRI, code, name; by code
     years: list[str]
     subjects: list[str]  # keyword and theme labels
+    grants_files: list[str] = field(default_factory=list)  # the SCDL files the declared grants came from
 
 
 class Survey:
@@ -136,6 +138,7 @@ class Survey:
         self.structures: list[str] = []
         self.years: set[str] = set()
         self.subjects: set[str] = set()
+        self.grants_files: set[str] = set()
 
     def add(self, subject: str, properties: Properties) -> None:
         kinds = classes(properties)
@@ -146,6 +149,8 @@ class Survey:
                 self.subjects.update(self.index.label(concept) for concept in iris(properties, predicate))
         if CSG + "Structure" in kinds:
             self.structures.append(subject)
+        if CSG + "DeclaredGrant" in kinds:
+            self.grants_files.add(first(properties, CSG + "rowFile"))
 
     def coverage(self) -> Coverage:
         index = self.index
@@ -159,6 +164,7 @@ class Survey:
             [(iri, first(index.of(iri), SKOS + "notation"), index.label(iri)) for iri in departements],
             sorted(self.years - {""}),
             sorted(self.subjects),
+            sorted(self.grants_files - {""}),
         )
 
 
@@ -248,6 +254,8 @@ def describe_dataset(description: Description, dataset: str, coverage: Coverage,
         description.instance(departement, DCTERMS + "Location")
         description.add(departement, SKOS + "prefLabel", ox.Literal(name, language="fr"))
         description.add(departement, DCTERMS + "identifier", ox.Literal(code))
+    for name in coverage.grants_files:
+        describe_grants_file(description, dataset, name, base)
     years = coverage.years
     if years:
         period = dataset + "#period"
@@ -255,6 +263,24 @@ def describe_dataset(description: Description, dataset: str, coverage: Coverage,
         description.instance(period, DCTERMS + "PeriodOfTime")
         description.typed(period, DCAT + "startDate", years[0], "gYear")
         description.typed(period, DCAT + "endDate", years[-1], "gYear")
+
+
+def describe_grants_file(description: Description, dataset: str, name: str, base: str) -> None:
+    """A grants file read by the build is a source of the dataset: a dataset of its own, published by the
+    body that awards the grants, which the catalog names by its file only."""
+    source = f"{base}source/{slug(name)}"
+    description.add(dataset, DCTERMS + "source", source)
+    description.instance(source, DCAT + "Dataset")
+    description.texts(
+        source, DCTERMS + "title", f"Subventions déclarées : {name}", f"Declared grants: {name}"
+    )
+    description.texts(
+        source,
+        DCTERMS + "description",
+        f"Fichier de subventions au format SCDL lu par la construction du graphe ({name}).",
+        f"Grants file in the SCDL format read by the graph's build ({name}).",
+    )
+    description.add(source, DCTERMS + "identifier", ox.Literal(name))
 
 
 def describe_file(

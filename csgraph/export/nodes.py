@@ -30,10 +30,12 @@ SUBJECT = operator.attrgetter("subject")
 LABELS = (SKOS + "prefLabel", DCTERMS + "title", RDFS + "label")
 INDEXED = re.compile(
     rb"[^ ]+ <(?:%s)> "
-    % b"|".join(re.escape(iri.encode()) for iri in (*LABELS, SKOS + "notation", CSG + "departement"))
+    % b"|".join(
+        re.escape(iri.encode()) for iri in (*LABELS, SKOS + "notation", CSG + "departement", CSG + "siret")
+    )
 )
-"""N-Triples lines of what tables and the catalog ask of nodes other than the one at hand: names, codes and
-départements."""
+"""N-Triples lines of what tables and the catalog ask of nodes other than the one at hand: names, codes,
+départements and SIRET numbers (of a grant's funder and beneficiary)."""
 
 
 def node_key(term: ox.NamedNode | ox.BlankNode) -> str:

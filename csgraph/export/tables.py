@@ -1,10 +1,11 @@
-"""CSV tables: actions, structures, partner types and keywords per action, fundings; in two forms.
+"""CSV tables: actions, structures, partner types and keywords per action, fundings, declared grants.
 
-`actions.csv`… are RFC 4180 in UTF-8 for programs; `actions-spreadsheet.csv`… hold the same rows for a
-French spreadsheet (BOM, `;`, decimal comma). In both, a text cell that a spreadsheet would run as a
-formula (`=HYPERLINK(…)`, `- 542 euros : participation des usagers`) starts with a `'`
-(csgraph.spreadsheet): most readers of a published CSV open it in a spreadsheet, and the exact text stays
-in the RDF files beside it. The columns of numbers are written as numbers, a minus sign included.
+Each in two forms: `actions.csv`… are RFC 4180 in UTF-8 for programs; `actions-spreadsheet.csv`… hold
+the same rows for a French spreadsheet (BOM, `;`, decimal comma). In both, a text cell that a
+spreadsheet would run as a formula (`=HYPERLINK(…)`, `- 542 euros : participation des usagers`) starts
+with a `'` (csgraph.spreadsheet): most readers of a published CSV open it in a spreadsheet, and the exact
+text stays in the RDF files beside it. The columns of numbers are written as numbers, a minus sign
+included.
 """
 
 from __future__ import annotations
@@ -68,10 +69,34 @@ TABLES = (
     ),
     Table(
         "structures.csv",
-        ("structure_id", "name", "departement_code", "departement", "actions"),
+        (
+            "structure_id",
+            "name",
+            "departement_code",
+            "departement",
+            "actions",
+            # From the structure's SENACS page, empty without one:
+            "kind",
+            "legal_name",
+            "siret",
+            "address",
+            "postcode",
+            "commune",
+            "email",
+            "website",
+            "first_approval",
+            "population",
+            "management_mode",
+            "territory_type",
+            "territory_size",
+            "priority_area",
+            "federation_member",
+            "page_file",
+            "page_line",
+        ),
         "Structures organisatrices (tableau CSV)",
         "Organising structures (CSV table)",
-        ("actions",),
+        ("actions", "population", "page_line"),
     ),
     Table(
         "action-partners.csv",
@@ -102,7 +127,31 @@ TABLES = (
         "Fundings (CSV table)",
         ("amount",),
     ),
+    Table(
+        "declared-grants.csv",
+        (
+            "grant_id",
+            "funder",
+            "funder_siret",
+            "beneficiary",
+            "beneficiary_siret",
+            "structure_id",
+            "amount",
+            "currency",
+            "date",
+            "reference",
+            "object",
+            "nature",
+            "source_file",
+            "source_line",
+        ),
+        "Subventions déclarées par les financeurs, format SCDL (tableau CSV)",
+        "Grants declared by funders, SCDL format (CSV table)",
+        ("amount", "source_line"),
+    ),
 )
+ROV = PREFIXES["rov"]
+LOCN = PREFIXES["locn"]
 
 
 def local(iri: str, namespace: str) -> str:
@@ -135,14 +184,58 @@ def action_row(index: Nodes, action: str, properties: Properties) -> list[str]:
     ]
 
 
-def structure_row(index: Nodes, structure: str, actions: int) -> list[str]:
-    departement = next(iter(iris(index.of(structure), CSG + "departement")), "")
+def structure_row(
+    index: Nodes, structure: str, properties: Properties, address: Properties, actions: int
+) -> list[str]:
+    """What the fiches say of a structure, then what its SENACS page says (empty without one)."""
+    departement = next(iter(iris(properties, CSG + "departement")), "")
     return [
         local(structure, PREFIXES["structure"]),
         index.label(structure),
         first(index.of(departement), SKOS + "notation"),
         index.label(departement),
         str(actions),
+        first(properties, CSG + "structureKind"),
+        first(properties, ROV + "legalName"),
+        first(properties, CSG + "siret") or first(properties, CSG + "siretAsWritten"),
+        first(address, LOCN + "thoroughfare"),
+        first(address, LOCN + "postCode"),
+        first(address, LOCN + "postName"),
+        first(properties, SCHEMA + "email"),
+        first(properties, SCHEMA + "url"),
+        first(properties, CSG + "firstApproval"),
+        first(properties, CSG + "population"),
+        labels(index, properties, CSG + "managementMode"),
+        labels(index, properties, CSG + "territoryType"),
+        first(properties, CSG + "territorySize"),
+        first(properties, CSG + "priorityArea"),
+        first(properties, CSG + "federationMember"),
+        first(properties, CSG + "pageFile"),
+        first(properties, CSG + "pageLine"),
+    ]
+
+
+def declared_grant_row(index: Nodes, grant: str, properties: Properties) -> list[str]:
+    funder = next(iter(iris(properties, SCHEMA + "funder")), "")
+    beneficiary = next(iter(iris(properties, CSG + "beneficiary")), "")
+    structure = ""
+    if beneficiary.startswith(PREFIXES["structure"]):
+        structure = local(beneficiary, PREFIXES["structure"])
+    return [
+        local(grant, PREFIXES["grant"]),
+        index.label(funder),
+        first(index.of(funder), CSG + "siret"),
+        index.label(beneficiary),
+        first(index.of(beneficiary), CSG + "siret"),
+        structure,
+        first(properties, SCHEMA + "amount"),
+        first(properties, SCHEMA + "currency"),
+        first(properties, DCTERMS + "date"),
+        first(properties, DCTERMS + "identifier"),
+        first(properties, SCHEMA + "description"),
+        labels(index, properties, CSG + "grantNature"),
+        first(properties, CSG + "rowFile"),
+        first(properties, CSG + "rowLine"),
     ]
 
 
@@ -181,7 +274,8 @@ class Rows:
     def __init__(self, index: Nodes) -> None:
         self.index = index
         self.rows: dict[str, list[list[str]]] = {table.file_name: [] for table in TABLES}
-        self.structures: list[str] = []
+        self.structures: dict[str, Properties] = {}
+        self.addresses: dict[str, Properties] = {}  # a structure's address is a node of its own
         self.organised: Counter[str] = Counter()
 
     def add(self, subject: str, properties: Properties) -> None:
@@ -197,16 +291,26 @@ class Rows:
                 index, subject, properties, CSG + "keyword", "keyword"
             )
         if CSG + "Structure" in kinds:
-            self.structures.append(subject)
-        if SCHEMA + "MonetaryGrant" in kinds:
+            self.structures[subject] = properties
+        if LOCN + "Address" in kinds:
+            self.addresses[subject] = properties
+        if CSG + "DeclaredGrant" in kinds:
+            self.rows["declared-grants.csv"].append(declared_grant_row(index, subject, properties))
+        elif SCHEMA + "MonetaryGrant" in kinds:
             self.rows["fundings.csv"].append(funding_row(index, subject, properties))
 
     def of(self, table: Table) -> list[list[str]]:
         """Rows in ID order; a structure's row counts the actions it organised, hence only at the end."""
         if table.file_name == "structures.csv":
             return sorted(
-                structure_row(self.index, structure, self.organised[structure])
-                for structure in self.structures
+                structure_row(
+                    self.index,
+                    structure,
+                    properties,
+                    self.addresses.get(next(iter(iris(properties, LOCN + "address")), ""), {}),
+                    self.organised[structure],
+                )
+                for structure, properties in self.structures.items()
             )
         return sorted(self.rows[table.file_name])
 
