@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -24,11 +24,14 @@ from csgraph.errors import CsgraphError, InputError, StrictError
 from csgraph.export import EXPORT_DIR
 from csgraph.export.catalog import CATALOG_FILE, DEFAULT_BASE_URL
 from csgraph.export.formats import format_help
-from csgraph.formatting import tr
+from csgraph.formatting import count, number, plural, tr
 from csgraph.model import Notice
 from csgraph.store import GRAPH_FILE
 from csgraph.terminal import shown
 from csgraph.writing import STDOUT, StandardOutput
+
+if TYPE_CHECKING:
+    from csgraph.build import BuildReport
 
 app = typer.Typer(
     help="Build an RDF knowledge graph of social-centre actions from SENACS fiches.",
@@ -173,14 +176,19 @@ def parse(
     strict: Strict = False,
     report: Report = None,
 ) -> None:
-    """Print what was read from the fiches, as JSON Lines (one object per fiche)."""
+    """Print what was read from the fiches and structure pages, as JSON Lines (one object per fiche, then one
+    per structure with its "kind")."""
     from csgraph.fiches import read_fiches
+    from csgraph.inputs import read_structure_pages
     from csgraph.model import fiche_json
+    from csgraph.structure_pages import page_json
 
     with reported():
         notices: list[Notice] = []
         for fiche in read_fiches(paths, notices):
             stdout.write(json.dumps(fiche_json(fiche), ensure_ascii=False) + "\n")
+        for page in read_structure_pages(paths, notices):
+            stdout.write(json.dumps(page_json(page), ensure_ascii=False) + "\n")
         finish_notices(notices, report, strict)
 
 
@@ -248,6 +256,8 @@ def build(
             f"{result.keywords} keywords; {result.triples} triples in {shown(result.graph)}",
             soft_wrap=True,
         )
+        if result.structure_pages or result.grants:
+            print_structure_matches(result)
         out.print(f"{len(result.notices)} warning(s)")
         finish_notices(result.notices, report, strict)
         if push:
@@ -264,6 +274,26 @@ def build(
                 f"pushed {sent.triples} triples in {sent.requests} request(s) to {sent.target} "
                 f"in {sent.seconds:.1f} s"
             )
+
+
+def print_structure_matches(result: BuildReport) -> None:
+    """Both ways, so that a federation can fix the names that keep a page from meeting its actions."""
+    matched = result.structure_pages - len(result.pages_without_actions)
+    out.print(
+        say(
+            f"{count(result.structure_pages, 'fr', 'page')} de structure, {number(matched)} "
+            f"{plural(matched, 'fr', 'rejointe')} aux actions ; {count(result.grants, 'fr', 'subvention')} "
+            f"{plural(result.grants, 'fr', 'déclarée')}, "
+            f"{number(result.grants_unjoined)} sans structure connue",
+            f"{result.structure_pages} structure page(s), {matched} joined to actions; "
+            f"{result.grants} declared grant(s), {result.grants_unjoined} joining no known structure",
+        ),
+        soft_wrap=True,
+    )
+    for page in result.pages_without_actions:
+        out.print(say(f"  page sans action : {page}", f"  page without actions: {page}"), soft_wrap=True)
+    for node in result.structures_without_page:
+        out.print(say(f"  structure sans page : {node}", f"  structure without a page: {node}"))
 
 
 @app.command("queries")
