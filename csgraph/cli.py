@@ -38,6 +38,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # typer's rich panels show flags as taking a value: `--strict <bool>`
 )
 stdout = StandardOutput()
 # No emoji codes: fiche text such as `mot :x: clé` or `<urn:x:evil>` is printed as written.
@@ -73,6 +74,26 @@ def say(french: str, english: str) -> str:
     return tr(state["lang"], french, english)
 
 
+def lang() -> str:
+    """The language of the messages, for library functions that build sentences."""
+    return state["lang"]
+
+
+def warn(text: str) -> None:
+    """`avertissement : …` on stderr; `text` is printed as written, never read as markup."""
+    err.print(
+        f"[yellow]{say('avertissement :', 'warning:')}[/yellow] {shown(text)}", markup=True, soft_wrap=True
+    )
+
+
+def show_version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import version
+
+        out.print(f"csgraph {version('csgraph')}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
@@ -80,6 +101,10 @@ def main(
         Literal["fr", "en"] | None,
         typer.Option("--lang", help="Messages in fr or en (default: French; English if LANG=en…)."),
     ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=show_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
 ) -> None:
     """csgraph: actors, funders and themes of social-centre actions, as a graph."""
     state["debug"] = debug
@@ -116,10 +141,15 @@ def reported() -> Iterator[None]:
     except CsgraphError as error:
         if state["debug"]:
             raise
-        err.print(f"[red]error:[/red] {shown(error)}", markup=True, soft_wrap=True)
+        err.print(f"[red]{say('erreur :', 'error:')}[/red] {shown(error)}", markup=True, soft_wrap=True)
         raise typer.Exit(error.exit_code) from None
     except KeyboardInterrupt:
-        err.print("interrupted; previous outputs are left as they were")
+        err.print(
+            say(
+                "interrompu ; les sorties précédentes sont restées telles quelles",
+                "interrupted; previous outputs are left as they were",
+            )
+        )
         raise typer.Exit(130) from None
     except BrokenPipeError:  # `csgraph parse data/ | head -1`: the reader has what it wanted
         discard_stdout()
@@ -130,13 +160,20 @@ def reported() -> Iterator[None]:
         if state["debug"]:
             raise
         place = f"{error.filename}: " if error.filename else ""
-        err.print(f"[red]error:[/red] {shown(place + (error.strerror or str(error)))}", soft_wrap=True)
+        err.print(
+            f"[red]{say('erreur :', 'error:')}[/red] {shown(place + (error.strerror or str(error)))}",
+            soft_wrap=True,
+        )
         raise typer.Exit(3) from None
     except Exception as error:  # the promise: no traceback without --debug
         if state["debug"]:
             raise
         err.print(
-            f"internal error: {type(error).__name__}: {shown(error)} (run with --debug for details)",
+            say(
+                f"erreur interne : {type(error).__name__} : {shown(error)} "
+                "(relancez avec --debug pour le détail)",
+                f"internal error: {type(error).__name__}: {shown(error)} (run with --debug for details)",
+            ),
             soft_wrap=True,
         )
         raise typer.Exit(3) from None
@@ -161,23 +198,37 @@ def finish_notices(notices: list[Notice], report: Path | None, strict: bool) -> 
     from csgraph.model import in_line_order
 
     for notice in in_line_order(notices)[:20]:
-        err.print(f"[yellow]warning:[/yellow] {shown(notice)}", markup=True, soft_wrap=True)
+        warn(str(notice))
     if len(notices) > 20:
-        err.print(f"… and {len(notices) - 20} more warnings (use --report FILE to see them all)")
+        more = len(notices) - 20
+        err.print(
+            say(
+                f"… et {number(more, 'fr')} autres avertissements (--report FICHIER les donne tous)",
+                f"… and {more} more warnings (use --report FILE to see them all)",
+            )
+        )
     if report:
         write_report(report, notices)
     if strict and notices:
-        raise StrictError(f"{len(notices)} warning(s) and --strict was given")
+        raise StrictError(
+            say(
+                f"{count(len(notices), 'fr', 'avertissement')} et --strict était donné",
+                f"{len(notices)} warning(s) and --strict was given",
+            )
+        )
 
 
 @app.command()
 def parse(
-    paths: Annotated[list[Path], typer.Argument(help="Fiche files or folders (read recursively, *.txt).")],
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Fiche files or folders (default: data/).")
+    ] = None,
     strict: Strict = False,
     report: Report = None,
 ) -> None:
     """Print what was read from the fiches and structure pages, as JSON Lines (one object per fiche, then one
-    per structure with its "kind")."""
+    per structure with its "kind"); exit codes as build's."""
+    from csgraph.build import no_fiche
     from csgraph.fiches import read_fiches
     from csgraph.inputs import read_structure_pages
     from csgraph.model import fiche_json
@@ -185,10 +236,18 @@ def parse(
 
     with reported():
         notices: list[Notice] = []
-        for fiche in read_fiches(paths, notices):
+        inputs = paths or [DEFAULT_INPUT]
+        fiches = 0
+        for fiche in read_fiches(inputs, notices):
+            fiches += 1
             stdout.write(json.dumps(fiche_json(fiche), ensure_ascii=False) + "\n")
-        for page in read_structure_pages(paths, notices):
+        for page in read_structure_pages(inputs, notices):
+            fiches += 1
             stdout.write(json.dumps(page_json(page), ensure_ascii=False) + "\n")
+        if not fiches:  # as build does: nothing usable is bad input (exit 2), the reason on one line
+            if report:
+                write_report(report, notices)
+            raise no_fiche(notices, inputs)
         finish_notices(notices, report, strict)
 
 
@@ -230,7 +289,7 @@ def build(
     from csgraph.build import build as run_build
     from csgraph.progress import BuildProgress
 
-    with reported(), BuildProgress(err) as progress:
+    with reported(), BuildProgress(err, lang()) as progress:
         if push or push_graph:
             from csgraph import remote
 
@@ -251,14 +310,23 @@ def build(
                 write_report(report, notices)
             raise
         out.print(
-            f"{result.fiches} fiches → {result.actions} actions, {result.structures} structures "
-            f"in {result.departements} département(s), {result.partner_types} partner types, "
-            f"{result.keywords} keywords; {result.triples} triples in {shown(result.graph)}",
+            say(
+                f"{count(result.fiches, 'fr', 'fiche')} → {count(result.actions, 'fr', 'action')}, "
+                f"{count(result.structures, 'fr', 'structure')} dans "
+                f"{count(result.departements, 'fr', 'département')}, "
+                f"{number(result.partner_types)} {plural(result.partner_types, 'fr', 'type')} de partenaire, "
+                f"{number(result.keywords)} {plural(result.keywords, 'fr', 'mot')} "
+                f"{plural(result.keywords, 'fr', 'clé')} ; {count(result.triples, 'fr', 'triplet')} "
+                f"dans {shown(result.graph)}",
+                f"{result.fiches} fiches → {result.actions} actions, {result.structures} structures "
+                f"in {result.departements} département(s), {result.partner_types} partner types, "
+                f"{result.keywords} keywords; {result.triples} triples in {shown(result.graph)}",
+            ),
             soft_wrap=True,
         )
         if result.structure_pages or result.grants:
             print_structure_matches(result)
-        out.print(f"{len(result.notices)} warning(s)")
+        out.print(say(count(len(result.notices), "fr", "avertissement"), f"{len(result.notices)} warning(s)"))
         finish_notices(result.notices, report, strict)
         if push:
             from csgraph import remote
@@ -271,8 +339,14 @@ def build(
                 timeout=timeout or remote.TIMEOUT_SECONDS,
             )
             out.print(
-                f"pushed {sent.triples} triples in {sent.requests} request(s) to {sent.target} "
-                f"in {sent.seconds:.1f} s"
+                say(
+                    f"{count(sent.triples, 'fr', 'triplet')} envoyés en "
+                    f"{count(sent.requests, 'fr', 'requête')} à {shown(sent.target)} "
+                    f"en {number(f'{sent.seconds:.1f}')} s",
+                    f"pushed {sent.triples} triples in {sent.requests} request(s) to {shown(sent.target)} "
+                    f"in {sent.seconds:.1f} s",
+                ),
+                soft_wrap=True,
             )
 
 
@@ -303,7 +377,7 @@ def list_queries() -> None:
     from csgraph.terminal import queries_table
 
     with reported():
-        out.print(queries_table(bundled_queries()))
+        out.print(queries_table(bundled_queries(), lang()))
 
 
 @app.command()
@@ -356,8 +430,10 @@ def query(
         )
         if output_format == "table":
             triples = query_form(stored) in TRIPLE_FORMS
-            title = f"{stored.title}: its triples, one per row" if triples else stored.title
-            out.print(results_table(results, title))
+            title = say(stored.title_fr or stored.title, stored.title)
+            if triples:
+                title = say(f"{title} : ses triplets, un par ligne", f"{title}: its triples, one per row")
+            out.print(results_table(results, title, lang()))
         else:
             stdout.write(render(results, output_format))
 
@@ -390,13 +466,15 @@ def viz(
     from csgraph.graph_actions import Narrowing
     from csgraph.render import draw
     from csgraph.terminal import central_table
+    from csgraph.view_words import PAGE_TITLES, page_summary
 
     with reported():
         target = out_file or DEFAULT_OUT / f"{view}.html"
         drawn = draw(graph, view, target, Narrowing(departement, keyword, public, partner, min_weight, year))
-        out.print(shown(f"{drawn.title}: {drawn.summary()}"), soft_wrap=True)
-        out.print(central_table(drawn))
-        out.print(f"wrote {shown(target)}")
+        title = say(*PAGE_TITLES[drawn.name])
+        out.print(shown(say(f"{title} : ", f"{title}: ") + page_summary(drawn, lang())), soft_wrap=True)
+        out.print(central_table(drawn, lang()))
+        out.print(say(f"écrit : {shown(target)}", f"wrote {shown(target)}"))
         if open_page:
             webbrowser.open(target.resolve().as_uri())
 
@@ -435,6 +513,7 @@ def export(
     """Write the graph as Turtle, N-Triples, JSON-LD and CSV tables, with DCAT-AP metadata (catalog.ttl)."""
     from csgraph.export import CatalogSettings
     from csgraph.export import export as run_export
+    from csgraph.export.catalog import placeholder
 
     with reported():
         options = {
@@ -446,11 +525,33 @@ def export(
         }
         settings = CatalogSettings(**{name: value for name, value in options.items() if value is not None})
         result = run_export(graph, out_dir, formats, settings)
-        out.print(f"{result.triples} triples exported to {shown(out_dir)}:")
+        out.print(
+            say(
+                f"{count(result.triples, 'fr', 'triplet')} exportés dans {shown(out_dir)} :",
+                f"{result.triples} triples exported to {shown(out_dir)}:",
+            ),
+            soft_wrap=True,
+        )
         for file in result.files:
-            rows = f", {result.rows[file.name]} rows" if file.name in result.rows else ""
-            out.print(f"  {file.name}  {file.size:,} bytes{rows}")
-        out.print(f"  {result.catalog.name}  DCAT-AP metadata describing them")
+            rows = result.rows.get(file.name)
+            lines = say(f", {count(rows, 'fr', 'ligne')}", f", {rows} rows") if rows is not None else ""
+            size = say(count(file.size, "fr", "octet"), f"{file.size:,} bytes")
+            out.print(f"  {shown(file.name)}  {size}{lines}", soft_wrap=True)
+        out.print(
+            say(
+                f"  {result.catalog.name}  leur description DCAT-AP",
+                f"  {result.catalog.name}  DCAT-AP metadata describing them",
+            )
+        )
+        if placeholder(settings.base_url):
+            warn(
+                say(
+                    f"{settings.base_url} est une adresse d'exemple : {result.catalog.name} n'est pas "
+                    "publiable tel quel ; exportez avec --base-url ADRESSE (où les fichiers seront publiés)",
+                    f"{settings.base_url} is a placeholder: {result.catalog.name} is not publishable as it "
+                    "is; export with --base-url URL (where the files will be published)",
+                )
+            )
 
 
 @app.command()
@@ -467,22 +568,44 @@ def validate(
     limit: Annotated[
         int, typer.Option("--limit", help="Show at most this many problems per check; 0: all.")
     ] = 50,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="Fail (exit 1) on warnings too, such as a placeholder --base-url."),
+    ] = False,
 ) -> None:
     """Check the graph against the csgraph shapes and its metadata against DCAT-AP 3.0.1 (exit 1 if not)."""
     from csgraph.errors import ValidationFailed
     from csgraph.validate import validate as run_validate
 
     with reported():
-        result = run_validate(graph, catalog)
+        result = run_validate(graph, catalog, lang())
         for check in result.checks:
-            out.print(shown(check), soft_wrap=True)
+            out.print(shown(check.text(lang())), soft_wrap=True)
             listed = check.problems[:limit] if limit > 0 else check.problems
             for problem in listed:
-                out.print(f"  {shown(problem)}", soft_wrap=True)
+                out.print(f"  {shown(problem.text(lang()))}", soft_wrap=True)
             if len(listed) < len(check.problems):
-                out.print(f"  … and {len(check.problems) - len(listed)} more (--limit 0 shows all)")
+                more = len(check.problems) - len(listed)
+                out.print(
+                    say(
+                        f"  … et {number(more)} autres (--limit 0 les montre tous)",
+                        f"  … and {more} more (--limit 0 shows all)",
+                    )
+                )
         if not result.conforms:
-            raise ValidationFailed(f"{result.violations} violation(s): the data does not conform")
+            raise ValidationFailed(
+                say(
+                    f"{count(result.violations, 'fr', 'violation')} : les données ne sont pas conformes",
+                    f"{result.violations} violation(s): the data does not conform",
+                )
+            )
+        if strict and result.warnings:
+            raise StrictError(
+                say(
+                    f"{count(result.warnings, 'fr', 'avertissement')} et --strict était donné",
+                    f"{result.warnings} warning(s) and --strict was given",
+                )
+            )
 
 
 @app.command()
@@ -532,8 +655,17 @@ def france_map(
 
     with reported():
         drawn = draw_map(graph, out_file, measure, Narrowing(keyword=keyword, public=public, partner=partner))
-        out.print(shown(f"{drawn.subtitle('en')}; {len(drawn.gaps())} without any"), soft_wrap=True)
-        out.print(f"wrote {shown(out_file)}")
+        gaps = len(drawn.gaps())
+        out.print(
+            shown(
+                say(
+                    f"{drawn.subtitle('fr')} ; {number(gaps)} sans aucune",
+                    f"{drawn.subtitle('en')}; {gaps} without any",
+                )
+            ),
+            soft_wrap=True,
+        )
+        out.print(say(f"écrit : {shown(out_file)}", f"wrote {shown(out_file)}"))
 
 
 @app.command()
@@ -555,5 +687,14 @@ def chart(
 
     with reported():
         drawn = draw_chart(name, parse_assignments(param or []), graph, out_file, value)
-        out.print(shown(f"{drawn.title}: {len(drawn.bars)} bar(s) of {drawn.column}"), soft_wrap=True)
-        out.print(f"wrote {shown(out_file)}")
+        bars = len(drawn.bars)
+        out.print(
+            shown(
+                say(
+                    f"{drawn.title} : {count(bars, 'fr', 'barre')} ({drawn.axis_name('fr')})",
+                    f"{drawn.title}: {bars} bar(s) of {drawn.column}",
+                )
+            ),
+            soft_wrap=True,
+        )
+        out.print(say(f"écrit : {shown(out_file)}", f"wrote {shown(out_file)}"))

@@ -8,18 +8,22 @@ from types import TracebackType
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from csgraph.formatting import tr
 from csgraph.reading import InputFile
 
 
 class BuildProgress:
     """Callbacks for `build()`; draws nothing when stderr is not a terminal (CI, pipes)."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, lang: str = "fr") -> None:
         self.bar = Progress(
-            TextColumn("reading"),
+            TextColumn(tr(lang, "lecture", "reading")),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("files · {task.fields[fiches]} fiches · {task.fields[rate]} fiches/s"),
+            TextColumn(
+                tr(lang, "fichiers", "files")
+                + " · {task.fields[fiches]} fiches · {task.fields[rate]} fiches/s"
+            ),
             TimeElapsedColumn(),
             console=console,
             transient=True,

@@ -14,7 +14,8 @@ from rich.table import Table
 from rich.text import Text
 
 from csgraph.catalogue import StoredQuery
-from csgraph.networks import KIND_NAMES, View
+from csgraph.formatting import count, number, tr
+from csgraph.networks import KIND_NAMES, KIND_NAMES_FR, View
 from csgraph.results import NUMERIC_DATATYPES, Results, Term
 from csgraph.vocabulary import PREFIXES
 
@@ -48,9 +49,10 @@ def display(term: Term | None) -> str:
     return term.value
 
 
-def results_table(results: Results, title: str | None = None) -> Table:
+def results_table(results: Results, title: str | None = None, lang: str = "fr") -> Table:
     """Rows for people; numbers right-aligned; cells are Text, so fiche text is never read as markup."""
-    table = Table(title=Text(title) if title else None, caption=f"{len(results.rows)} row(s)")
+    rows = tr(lang, count(len(results.rows), "fr", "ligne"), f"{len(results.rows)} row(s)")
+    table = Table(title=Text(title) if title else None, caption=rows)
     for index, name in enumerate(results.variables):
         column = [row[index] for row in results.rows if row[index] is not None]
         numeric = bool(column) and all(term.datatype in NUMERIC_DATATYPES for term in column)
@@ -60,22 +62,37 @@ def results_table(results: Results, title: str | None = None) -> Table:
     return table
 
 
-def queries_table(queries: list[StoredQuery]) -> Table:
-    table = Table(title="Questions (csgraph query NAME)")
-    table.add_column("name", no_wrap=True)
-    table.add_column("title")
-    table.add_column("parameters")
+def queries_table(queries: list[StoredQuery], lang: str = "fr") -> Table:
+    table = Table(title=tr(lang, "Questions (csgraph query NOM)", "Questions (csgraph query NAME)"))
+    table.add_column(tr(lang, "nom", "name"), no_wrap=True)
+    table.add_column(tr(lang, "titre", "title"))
+    table.add_column(tr(lang, "paramètres", "parameters"))
     for query in queries:
-        parameters = ", ".join(map(str, query.parameters))
-        table.add_row(Text(query.name), Text(query.title), Text(parameters))
+        parameters = ", ".join(
+            f"{parameter.name} ({tr(lang, 'facultatif', 'optional')})"
+            if parameter.optional
+            else parameter.name
+            for parameter in query.parameters
+        )
+        title = tr(lang, query.title_fr or query.title, query.title)
+        table.add_row(Text(query.name), Text(title), Text(parameters))
     return table
 
 
-def central_table(projected: View) -> Table:
-    """The most central nodes of each kind, for the terminal; labels stay text, never rich markup."""
-    table = Table(title=f"Most central in {projected.name}", title_justify="left")
-    for heading in ("kind", "name", "degree", "betweenness"):
-        table.add_column(heading, justify="right" if heading in ("degree", "betweenness") else "left")
+def central_table(projected: View, lang: str = "fr") -> Table:
+    """The most central nodes of each kind, for the terminal; labels stay text, never rich markup.
+
+    In French, degree is `liens` (how many nodes a node is linked to) and betweenness `intermédiarité`
+    (how often it lies on the shortest paths between others), the words French network studies use."""
+    title = tr(lang, f"Au cœur du réseau ({projected.name})", f"Most central in {projected.name}")
+    table = Table(title=title, title_justify="left")
+    table.add_column(tr(lang, "type", "kind"))
+    table.add_column(tr(lang, "nom", "name"))
+    table.add_column(tr(lang, "liens", "degree"), justify="right")
+    table.add_column(tr(lang, "intermédiarité", "betweenness"), justify="right")
+    kinds = KIND_NAMES_FR if lang == "fr" else KIND_NAMES
     for kind, label, degree, betweenness in projected.central():
-        table.add_row(KIND_NAMES[kind][0], Text(inert(label)), str(degree), f"{betweenness:.3f}")
+        table.add_row(
+            kinds[kind][0], Text(inert(label)), number(degree, lang), number(f"{betweenness:.3f}", lang)
+        )
     return table

@@ -17,7 +17,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pyshacl
 import rdflib
-from rdflib.namespace import DCTERMS, FOAF, RDFS, SH, SKOS
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDFS, SH, SKOS
 
 from csgraph.errors import InputError
 from csgraph.export import EXPORT_DIR, turtle
@@ -28,15 +28,25 @@ from csgraph.export.catalog import (
     ExportedFile,
     catalog_graph,
     catalog_triples,
+    placeholder,
 )
 from csgraph.export.formats import FORMATS
 from csgraph.export.nodes import Nodes
 from csgraph.export.sorting import graph_ntriples
+from csgraph.formatting import count, tr
 from csgraph.resources import project_file
 from csgraph.vocabulary import PREFIXES
 
 DATA_SHAPES = "csgraph"
 DCAT_AP_SHAPES = "DCAT-AP 3.0.1"
+PUBLICATION = "publication"
+CHECK_NAMES = {  # what each check is called, in French and English
+    DATA_SHAPES: ("formes csgraph", "csgraph shapes"),
+    DCAT_AP_SHAPES: ("formes DCAT-AP 3.0.1", "DCAT-AP 3.0.1 shapes"),
+    PUBLICATION: ("adresses de publication", "publication addresses"),
+}
+SEVERITIES_FR = {"Violation": "violation", "Warning": "avertissement", "Info": "information"}
+ADDRESSES = (FOAF.homepage, DCAT.landingPage, DCAT.accessURL, DCAT.downloadURL)
 DCAT_AP_FILES = ("dcat-ap-3.0.1-SHACL.ttl", "dcat-ap-3.0.1-ranges.ttl")
 NAMESPACES = sorted({**PREFIXES, **CATALOG_PREFIXES}.items(), key=lambda item: -len(item[1]))
 
@@ -52,9 +62,17 @@ class Problem:
     value: str = ""
 
     def __str__(self) -> str:
+        return self.text("en")
+
+    def text(self, lang: str) -> str:
         where = f"{self.focus} · {self.path}" if self.path else self.focus
-        value = f" (value: {self.value})" if self.value else ""
-        return f"{self.severity}: {where}: {self.message}{value}"
+        value = tr(lang, f" (valeur : {self.value})", f" (value: {self.value})") if self.value else ""
+        severity = tr(lang, SEVERITIES_FR.get(self.severity, self.severity), self.severity)
+        return tr(
+            lang,
+            f"{severity} : {where} : {self.message}{value}",
+            f"{severity}: {where}: {self.message}{value}",
+        )
 
 
 @dataclass
@@ -72,10 +90,18 @@ class Check:
     def conforms(self) -> bool:
         return self.count("Violation") == 0
 
+    def text(self, lang: str) -> str:
+        violations, warnings = self.count("Violation"), self.count("Warning")
+        verdict = tr(lang, "conforme", "conforms") if self.conforms else count(violations, lang, "violation")
+        if warnings:
+            verdict += ", " + tr(
+                lang, count(warnings, "fr", "avertissement"), count(warnings, "en", "warning")
+            )
+        name = tr(lang, *CHECK_NAMES.get(self.shapes, (self.shapes, self.shapes)))
+        return tr(lang, f"{name} sur {self.target} : {verdict}", f"{name} on {self.target}: {verdict}")
+
     def __str__(self) -> str:
-        verdict = "conforms" if self.conforms else f"{self.count('Violation')} violation(s)"
-        warnings = f", {self.count('Warning')} warning(s)" if self.count("Warning") else ""
-        return f"{self.shapes} shapes on {self.target}: {verdict}{warnings}"
+        return self.text("en")
 
 
 @dataclass
@@ -89,6 +115,10 @@ class ValidationReport:
     @property
     def violations(self) -> int:
         return sum(check.count("Violation") for check in self.checks)
+
+    @property
+    def warnings(self) -> int:
+        return sum(check.count("Warning") for check in self.checks)
 
 
 def short(term: rdflib.term.Node) -> str:
@@ -156,7 +186,9 @@ def dcat_ap_shapes() -> rdflib.Graph:
     return shapes
 
 
-def catalog_to_check(graph_path: Path, catalog_path: Path | None, nodes: Nodes) -> tuple[rdflib.Graph, str]:
+def catalog_to_check(
+    graph_path: Path, catalog_path: Path | None, nodes: Nodes, lang: str = "en"
+) -> tuple[rdflib.Graph, str]:
     """The exported catalog when there is one, else the catalog the graph file alone would get."""
     path = catalog_path or graph_path.parent / EXPORT_DIR / CATALOG_FILE
     if path.is_file():
@@ -168,17 +200,47 @@ def catalog_to_check(graph_path: Path, catalog_path: Path | None, nodes: Nodes) 
         raise InputError("no catalog here; run `csgraph export` first", str(catalog_path))
     described = ExportedFile.of(graph_path, FORMATS["turtle"].files[turtle.FILE])
     generated = catalog_graph(catalog_triples(nodes, [described], CatalogSettings()))
-    return generated, f"a catalog generated for {graph_path} (no export found)"
+    return generated, tr(
+        lang,
+        f"un catalogue fait pour {graph_path} (aucun export trouvé)",
+        f"a catalog generated for {graph_path} (no export found)",
+    )
 
 
-def validate(graph_path: Path, catalog_path: Path | None = None) -> ValidationReport:
-    """Check the graph against the csgraph shapes and its catalog against DCAT-AP 3.0.1."""
+def publication_check(catalog: rdflib.Graph, target: str, lang: str) -> Check:
+    """A catalog under a placeholder base URL conforms to DCAT-AP, yet every link in it leads nowhere:
+    a warning, so that it never passes as publishable (and fails under `validate --strict`)."""
+    addresses = sorted(
+        {
+            str(url)
+            for predicate in ADDRESSES
+            for url in catalog.objects(None, predicate)
+            if placeholder(str(url))
+        }
+    )
+    if not addresses:
+        return Check(PUBLICATION, target)
+    catalogs = sorted(catalog.subjects(rdflib.RDF.type, DCAT.Catalog))
+    focus = label(catalog, catalogs[0]) if catalogs else target
+    message = tr(
+        lang,
+        f"{count(len(addresses), lang, 'adresse')} d'exemple, où rien ne sera publié : le catalogue "
+        "n'est pas publiable tel quel ; exportez avec --base-url ADRESSE (là où les fichiers seront publiés)",
+        f"{count(len(addresses), lang, 'placeholder URL')}, where nothing will be published: the catalog "
+        "is not publishable as it is; export with --base-url URL (where the files will be published)",
+    )
+    return Check(PUBLICATION, target, [Problem("Warning", focus, "", message, f"<{addresses[0]}>")])
+
+
+def validate(graph_path: Path, catalog_path: Path | None = None, lang: str = "en") -> ValidationReport:
+    """Check the graph against the csgraph shapes, its catalog against DCAT-AP 3.0.1 and its addresses."""
     ntriples = graph_ntriples(graph_path)
-    catalog, catalog_target = catalog_to_check(graph_path, catalog_path, Nodes.parse(ntriples))
+    catalog, catalog_target = catalog_to_check(graph_path, catalog_path, Nodes.parse(ntriples), lang)
     data = rdflib.Graph(bind_namespaces="none").parse(data=ntriples, format="nt")
     return ValidationReport(
         [
             check(data, data_shapes(), DATA_SHAPES, str(graph_path)),
             check(catalog, dcat_ap_shapes(), DCAT_AP_SHAPES, catalog_target),
+            publication_check(catalog, catalog_target, lang),
         ]
     )

@@ -27,6 +27,13 @@ ARGS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def french_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI speaks French unless LANG=en…: tests read what a French user gets, whatever the machine's
+    locale (commands run in a subprocess inherit this environment too); English is asked with --lang en."""
+    monkeypatch.delenv("LANG", raising=False)
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:

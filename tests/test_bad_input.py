@@ -86,13 +86,17 @@ def assert_one_line_error(stderr: str, *expected: str) -> None:
     assert "Traceback" not in stderr
     lines = [line for line in stderr.splitlines() if line.strip()]
     assert len(lines) == 1, stderr
-    assert lines[0].startswith("error: "), stderr
+    assert lines[0].startswith("erreur : "), stderr
     for part in expected:
         assert part in lines[0], stderr
 
 
 def warnings_of(stderr: str) -> list[str]:
-    return [line.removeprefix("warning: ") for line in stderr.splitlines() if line.startswith("warning: ")]
+    return [
+        line.removeprefix("avertissement : ")
+        for line in stderr.splitlines()
+        if line.startswith("avertissement : ")
+    ]
 
 
 def report_rows(path: Path) -> list[dict[str, object]]:
@@ -123,10 +127,9 @@ def test_input_without_fiche_fails_on_one_line(tmp_path: Path, name: str) -> Non
     assert result.exit_code == 2
     assert_one_line_error(result.stderr, "no fiche found", str(path))
     assert not (tmp_path / "out" / "graph.ttl").exists()
-    parsed = cli("parse", str(path))
-    assert (parsed.exit_code, parsed.stdout) == (0, "")
-    assert warnings_of(parsed.stderr), "parse names the file in a warning"
-    assert "Traceback" not in parsed.stderr
+    parsed = cli("parse", str(path))  # parse and build agree: same exit code, same one line
+    assert (parsed.exit_code, parsed.stdout) == (2, "")
+    assert parsed.stderr == result.stderr
 
 
 def test_binary_file_says_why_in_its_own_process(tmp_path: Path) -> None:
@@ -139,10 +142,10 @@ def test_binary_file_says_why_in_its_own_process(tmp_path: Path) -> None:
     rows = json.loads(report.read_text(encoding="utf-8"))  # the report says why, even when the build fails
     assert [(row["file"], row["line"]) for row in rows] == [("photo.txt", 0)]
     assert rows[0]["message"].startswith("binary file")
-    strict = run("parse", str(path), "--strict")
-    assert strict.returncode == 1
-    assert "Traceback" not in strict.stderr
-    assert strict.stderr.splitlines()[-1].startswith("error: 1 warning(s) and --strict")
+    parsed = run("parse", str(path), "--strict")  # nothing read: bad input (2) as for build, not --strict
+    assert parsed.returncode == 2
+    assert "Traceback" not in parsed.stderr
+    assert parsed.stderr == result.stderr
 
 
 def test_debug_shows_the_traceback(tmp_path: Path) -> None:
@@ -209,7 +212,8 @@ def test_odd_encodings_and_line_ends_build_the_same_graph(tmp_path: Path, name: 
     if rows:
         strict = cli("build", str(path), "--out", str(tmp_path / "strict"), "--strict")
         assert strict.exit_code == 1
-        assert strict.stderr.splitlines()[-1] == f"error: {len(rows)} warning(s) and --strict was given"
+        warnings = f"{len(rows)} avertissement" + ("s" if len(rows) > 1 else "")
+        assert strict.stderr.splitlines()[-1] == f"erreur : {warnings} et --strict était donné"
 
 
 def test_file_cut_in_a_multibyte_character(tmp_path: Path) -> None:
@@ -369,7 +373,7 @@ def test_same_fiche_twice_in_a_file_and_across_files(tmp_path: Path) -> None:
     report = tmp_path / "w.json"
     result = cli("build", str(folder), "--out", str(tmp_path / "out"), "--report", str(report))
     assert result.exit_code == 0
-    assert "3 fiches → 1 actions" in " ".join(result.stdout.split())
+    assert "3 fiches → 1 action," in " ".join(result.stdout.split())
     assert [(r["file"], r["line"], r["message"]) for r in report_rows(report)] == [
         ("fiches/a.txt", 13, "same fiche as fiches/a.txt:1; read once"),
         ("fiches/b.txt", 1, "same fiche as fiches/a.txt:1; read once"),
@@ -540,7 +544,7 @@ def test_unreadable_file_and_folder_simulated(tmp_path: Path, monkeypatch: pytes
         ("fiches/locked", 0, "folder cannot be read, skipped: Permission denied"),
         ("fiches/secret.txt", 0, "cannot be read: Permission denied"),
     ]
-    assert "1 fiches → 1 actions" in " ".join(result.stdout.split())
+    assert "1 fiche → 1 action," in " ".join(result.stdout.split())
 
 
 # Hostile text: data, never code

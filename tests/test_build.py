@@ -182,7 +182,7 @@ def test_no_fiche_fails_cleanly_and_keeps_previous_outputs(tmp_path: Path) -> No
     empty.write_text("\n\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["build", str(empty), "--out", str(out)])
     assert result.exit_code == 2
-    assert result.stderr.strip().splitlines()[-1].startswith("error: ")
+    assert result.stderr.strip().splitlines()[-1].startswith("erreur : ")
     assert "no fiche found" in result.stderr
     assert (out / "graph.ttl").read_bytes() == before
     assert sorted(p.name for p in out.iterdir()) == sorted(["graph.ttl", STAMP_FILE, STORE_DIR, LOCK_FILE])

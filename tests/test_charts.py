@@ -146,7 +146,7 @@ def test_chart_command_writes_svg_and_png(sample_graph: Path, tmp_path: Path) ->
         ]
         result = runner.invoke(app, arguments)
         assert result.exit_code == 0, result.output
-    assert "Actions par structure: 17 bar(s) of actions" in result.stdout
+    assert "Actions par structure : 17 barres (actions)" in result.stdout
     svg = (tmp_path / "one.svg").read_bytes()
     assert svg == (tmp_path / "two.svg").read_bytes()
     png = (tmp_path / "chart.png").read_bytes()

@@ -390,7 +390,8 @@ def test_cli_exports_and_reports_each_file(sample_graph: Path, tmp_path: Path):
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "actions.csv" in result.output and "25 rows" in result.output
+    assert "actions.csv" in result.output and "25 lignes" in result.output
+    assert "https://example.org/csgraph/ est une adresse d'exemple" in result.output  # not publishable
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
         [CATALOG_FILE, *(spec.file_name for spec in TABLES)]
     )
@@ -414,7 +415,7 @@ def test_each_format_writes_the_files_its_table_entry_names(sample_graph: Path, 
 def test_cli_help_lists_every_format():
     result = CliRunner().invoke(app, ["export", "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
-    text = " ".join(result.output.replace("│", " ").split())  # the help as one line, without its frame
+    text = " ".join(result.output.replace("│", " ").split()).replace("- ", "-")  # one line, as if unwrapped
     for name, entry in FORMATS.items():
         assert f"{name}: {entry.description}" in text
 

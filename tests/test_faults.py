@@ -102,7 +102,7 @@ def test_a_second_build_into_a_busy_folder_stops_at_once_and_the_first_one_wins(
     assert first.poll() is None, "the second build did not wait for the first one to end"
     assert second.returncode == 3
     assert second.stderr == (
-        f"error: {out}: another csgraph build (pid {first.pid}) is writing here; wait for it to end, "
+        f"erreur : {out}: another csgraph build (pid {first.pid}) is writing here; wait for it to end, "
         "or build into another --out\n"
     )
     assert first.wait(timeout=120) == 0, first.communicate()
@@ -164,7 +164,7 @@ def test_every_command_says_when_stdout_refuses_its_output(
 ) -> None:
     with open("/dev/full", "w") as full:
         result = run(*arguments(name, tmp_path, sample_graph), stdout=full)
-    assert (result.returncode, result.stderr) == (3, "error: <stdout>: No space left on device\n")
+    assert (result.returncode, result.stderr) == (3, "erreur : <stdout>: No space left on device\n")
 
 
 @pytest.mark.parametrize("unbuffered", ["1", ""], ids=["PYTHONUNBUFFERED", "buffered"])
@@ -177,7 +177,7 @@ def test_an_answer_cut_by_a_filling_disk_is_an_error_not_a_short_file(
     with open(answer, "w") as stream:
         result = run(*command, stdout=stream, file_size=4096, environment={"PYTHONUNBUFFERED": unbuffered})
     assert len(run(*command).stdout.encode()) > 9 * 4096
-    assert (result.returncode, result.stderr) == (3, "error: <stdout>: File too large\n")
+    assert (result.returncode, result.stderr) == (3, "erreur : <stdout>: File too large\n")
 
 
 @pytest.mark.parametrize(
@@ -196,7 +196,7 @@ def test_a_file_the_disk_refuses_is_named(
     values = {"sample": SAMPLE, "tmp": tmp_path, "graph": sample_graph}
     result = run(*(part.format(**values) for part in command), stdout=subprocess.DEVNULL, file_size=300)
     assert result.returncode == 3
-    assert result.stderr.splitlines()[-1] == f"error: {refused.format(**values)}: File too large"
+    assert result.stderr.splitlines()[-1] == f"erreur : {refused.format(**values)}: File too large"
     assert not list(tmp_path.rglob(".*.tmp")), "the temporary file is removed"
 
 
@@ -216,7 +216,7 @@ def test_messages_and_tables_show_fiche_text_as_written(tmp_path: Path) -> None:
     path = tmp_path / "emoji.txt"
     path.write_text(EMOJI_FICHE, encoding="utf-8")
     built = run("build", str(path), "--out", str(tmp_path / "out"))
-    assert "warning: emoji.txt:3: `mot :x: clé` is not in the keyword list; kept as a new concept" in (
+    assert "avertissement : emoji.txt:3: `mot :x: clé` is not in the keyword list; kept as a new concept" in (
         built.stderr.splitlines()
     )
     graph = str(tmp_path / "out" / "graph.ttl")
@@ -288,7 +288,7 @@ def test_a_query_file_makes_no_request_to_a_service_it_was_not_allowed(
     refused = run("query", str(query), "--graph", str(sample_graph), "--format", "csv")
     assert (refused.returncode, refused.stdout) == (2, "")
     assert refused.stderr == (
-        f"error: {query}: SERVICE <{distant.url}> would send a request to another server; "
+        f"erreur : {query}: SERVICE <{distant.url}> would send a request to another server; "
         f"allow it with --allow-service {distant.url}\n"
     )
     other = run("query", str(query), "--graph", str(sample_graph), "--allow-service", "http://127.0.0.1:1/")
@@ -332,7 +332,7 @@ def test_a_silent_endpoint_is_given_up_after_the_timeout_and_not_tried_again(sil
     assert time.monotonic() - started < 10
     assert (result.returncode, result.stderr) == (
         4,
-        f"error: {silent}/query did not answer the POST within 1 s (--timeout SECONDS waits longer)\n",
+        f"erreur : {silent}/query did not answer the POST within 1 s (--timeout SECONDS waits longer)\n",
     )
     started = time.monotonic()
     with pytest.raises(RemoteError, match=r"did not answer the POST within 0\.5 s"):
@@ -348,7 +348,7 @@ def test_a_silent_push_target_fails_the_push_in_seconds(silent: str, tmp_path: P
     assert time.monotonic() - started < 30
     assert result.returncode == 4
     assert result.stderr.splitlines()[-1] == (
-        f"error: {silent}/store?default did not answer the PUT within 1 s (--timeout SECONDS waits longer)"
+        f"erreur : {silent}/store?default did not answer the PUT within 1 s (--timeout SECONDS waits longer)"
     )
 
 
@@ -388,7 +388,7 @@ def test_describe_answers_the_triples_of_its_subject(tmp_path: Path, sample_grap
         "https://w3id.org/csgraph/departement/62,http://www.w3.org/2004/02/skos/core#prefLabel,Pas-de-Calais",
     ]
     table = run("query", str(path), "--graph", str(sample_graph), environment={"COLUMNS": "200"})
-    assert "Le Pas-de-Calais: its triples, one per row" in table.stdout and "3 row(s)" in table.stdout
+    assert "Le Pas-de-Calais : ses triplets, un par ligne" in table.stdout and "3 lignes" in table.stdout
 
 
 def test_describe_and_construct_give_the_same_rows_on_both_engines(sample_graph: Path) -> None:
@@ -426,7 +426,7 @@ def test_a_structure_without_a_known_departement_builds_and_validates_with_a_war
     path.write_text(ONE_FICHE.replace("Pas-de-Calais", "Atlantide"), encoding="utf-8")
     built = run("build", str(path), "--out", str(tmp_path / "out"))
     assert built.returncode == 0
-    assert "warning: atlantide.txt:6: no known département at the end of" in built.stderr
+    assert "avertissement : atlantide.txt:6: no known département at the end of" in built.stderr
     checked = run("validate", "--graph", str(tmp_path / "out" / "graph.ttl"), environment={"COLUMNS": "300"})
     assert checked.returncode == 0, checked.stdout
     assert "this structure has no known département" in checked.stdout
@@ -445,12 +445,10 @@ def test_warnings_come_file_by_file_in_line_order_and_a_file_without_fiches_says
     report = tmp_path / "warnings.json"
     result = run("build", str(folder), "--out", str(tmp_path / "out"), "--report", str(report))
     assert result.returncode == 0
-    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
-    assert (
-        warnings[0]
-        == "warning: fiches/notes.txt:0: no fiche found in this file; 57 warning(s) about its lines follow"
-    )
-    assert warnings[1] == "warning: fiches/notes.txt:1: text before any fiche, kept here only: note 1"
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("avertissement : ")]
+    first = "fiches/notes.txt:0: no fiche found in this file; 57 warning(s) about its lines follow"
+    assert warnings[0] == f"avertissement : {first}"
+    assert warnings[1] == "avertissement : fiches/notes.txt:1: text before any fiche, kept here only: note 1"
     rows = [(row["file"], row["line"]) for row in json.loads(report.read_text(encoding="utf-8"))]
     assert rows == [("fiches/notes.txt", n) for n in range(58)] + [
         ("fiches/sample.txt", n) for n in (51, 52, 314)

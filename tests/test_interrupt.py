@@ -29,7 +29,7 @@ from .conftest import FIXTURES, SAMPLE
 
 OUTPUTS = {"graph.ttl", STAMP_FILE, STORE_DIR, LOCK_FILE}
 LEFTOVERS = (".graph.ttl.*.tmp", ".store-building-*", ".graph.ttl.body", "store.old", ".store.json.*.tmp")
-INTERRUPTED = "interrupted; previous outputs are left as they were"
+INTERRUPTED = "interrompu ; les sorties précédentes sont restées telles quelles"
 SAMPLE_ACTIONS = 25
 
 
@@ -165,7 +165,7 @@ def test_a_killed_worker_fails_the_build_on_one_line(big_input: Path, previous: 
     stdout, stderr = process.communicate(timeout=60)
     assert "fiches →" not in stdout, "the build finished before the kill: nothing was tested"
     assert process.returncode == 3, stderr
-    assert stderr.strip() == "error: a worker process stopped (exit code -9); nothing was written", stderr
+    assert stderr.strip() == "erreur : a worker process stopped (exit code -9); nothing was written", stderr
     assert_intact(previous)
     assert_no_process_left(previous.out)
 

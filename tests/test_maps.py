@@ -212,7 +212,7 @@ def test_map_command_writes_the_file_and_refuses_other_formats(sample_graph: Pat
     arguments = ["map", "--graph", str(sample_graph), "--measure", "structures", "--out", str(out)]
     written = runner.invoke(app, [*arguments, "--public", "Familles"])
     assert written.exit_code == 0, written.output
-    assert "Public: Familles" in written.stdout
+    assert "Public : Familles" in written.stdout
     assert "Public : Familles" in out.read_text(encoding="utf-8")
     refused = runner.invoke(app, ["map", "--graph", str(sample_graph), "--out", str(tmp_path / "carte.jpg")])
     assert refused.exit_code == 2

@@ -376,8 +376,9 @@ def test_cli_writes_the_page_and_prints_the_central_nodes(sample_graph: Path, tm
     out = tmp_path / "net.html"
     result = CliRunner().invoke(app, ["viz", "partnership", "--graph", str(sample_graph), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "17 structures · 21 partner types · 71 links" in result.output
-    assert "Most central in partnership" in result.output and "Caf" in result.output
+    assert "17 structures · 21 types de partenaire · 71 liens" in result.output
+    assert "Au cœur du réseau (partnership)" in result.output and "Caf" in result.output
+    assert "intermédiarité" in result.output and "type de partenaire" in result.output
     assert out.read_bytes().startswith(b"<!doctype html>")
 
 

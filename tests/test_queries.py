@@ -809,16 +809,18 @@ def test_cli_json_and_table(sample_graph: Path) -> None:
     ]
     table = runner.invoke(app, arguments)
     assert (
-        table.exit_code == 0 and "Keywords without action" in table.stdout and "Environnement" in table.stdout
+        table.exit_code == 0 and "Mots clés sans action" in table.stdout and "Environnement" in table.stdout
     )
 
 
 def test_cli_lists_the_questions() -> None:
-    result = runner.invoke(app, ["queries"])
+    result = runner.invoke(app, ["queries"], env={"COLUMNS": "250"})
     assert result.exit_code == 0
     for query in bundled_queries():
         assert query.name in result.stdout
-    assert "departement (optional)" in result.stdout
+    assert "departement (facultatif)" in result.stdout and "Actions d'un département" in result.stdout
+    english = runner.invoke(app, ["--lang", "en", "queries"], env={"COLUMNS": "250"})
+    assert "departement (optional)" in english.stdout and "Actions in a département" in english.stdout
 
 
 def test_cli_malformed_query_file(tmp_path: Path, sample_graph: Path) -> None:
@@ -827,7 +829,7 @@ def test_cli_malformed_query_file(tmp_path: Path, sample_graph: Path) -> None:
     result = runner.invoke(app, ["query", str(broken), "--graph", str(sample_graph)])
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
-    assert result.stderr == f"error: {broken}:4:3: SPARQL syntax error near `FILTER( }}`\n"
+    assert result.stderr == f"erreur : {broken}:4:3: SPARQL syntax error near `FILTER( }}`\n"
 
 
 @pytest.mark.parametrize(

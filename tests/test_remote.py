@@ -127,7 +127,8 @@ def test_build_push_puts_the_whole_graph_on_the_server(
     code, stdout, stderr = build_and_push(tmp_path, "--push", f"{server}/store")
     assert code == 0, stderr
     expected = len(local_store(sample_graph))
-    assert f"pushed {expected} triples in 1 request(s) to {server}/store?default" in stdout
+    triples = f"{expected:,}".replace(",", "\u202f")  # French thousands: a narrow no-break space
+    assert f"{triples} triplets envoyés en 1 requête à {server}/store?default en " in stdout
     assert count(server) == expected
     assert server_lines(server) == local_lines(sample_graph)
 
@@ -223,7 +224,7 @@ def test_a_refused_push_exits_4_with_one_line(server: str, tmp_path: Path) -> No
     code, _, stderr = build_and_push(tmp_path, "--push", f"{server}/no-such-service")
     assert code == 4
     message = stderr.strip().splitlines()[-1]
-    assert message.startswith("error: ") and "refused" in message and "404" in message
+    assert message.startswith("erreur : ") and "refused" in message and "404" in message
     assert (tmp_path / "out" / "graph.ttl").is_file()  # the local build stands
 
 

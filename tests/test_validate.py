@@ -22,6 +22,7 @@ from csgraph.model import Fiche
 from csgraph.validate import (
     DATA_SHAPES,
     DCAT_AP_SHAPES,
+    PUBLICATION,
     Check,
     catalog_to_check,
     check,
@@ -71,7 +72,13 @@ def test_the_sample_and_its_export_conform(sample_graph: Path, exported_catalog:
     report = validate(sample_graph, exported_catalog)
     assert time.perf_counter() - started < 10
     assert report.conforms
-    assert [(one.shapes, one.problems) for one in report.checks] == [(DATA_SHAPES, []), (DCAT_AP_SHAPES, [])]
+    assert [(one.shapes, one.problems) for one in report.checks[:2]] == [
+        (DATA_SHAPES, []),
+        (DCAT_AP_SHAPES, []),
+    ]
+    (placeholder,) = report.checks[2].problems  # exported without --base-url: conforms, not publishable
+    assert (report.checks[2].shapes, placeholder.severity) == (PUBLICATION, "Warning")
+    assert placeholder.value == "<https://example.org/csgraph/>" and report.warnings == 1
     assert str(exported_catalog) in str(report.checks[1])
 
 
@@ -190,17 +197,19 @@ def test_cli_exit_codes_and_readable_report(
     runner = CliRunner()
     good = runner.invoke(app, ["validate", "--graph", str(sample_graph)])
     assert good.exit_code == 0, good.output
-    assert "csgraph shapes on" in good.output and "conforms" in good.output
+    assert "formes csgraph sur" in good.output and "conforme" in good.output
+    english = runner.invoke(app, ["--lang", "en", "validate", "--graph", str(sample_graph)])
+    assert "csgraph shapes on" in english.output and "conforms" in english.output
     for structure in sample.subjects(RDF.type, CSG.Structure):
         sample.remove((structure, SKOS.prefLabel, None))
     broken = tmp_path / "graph.ttl"
     sample.serialize(broken, format="turtle")
     bad = runner.invoke(app, ["validate", "--graph", str(broken), "--limit", "3"])
     assert bad.exit_code == 1
-    assert "Violation: structure:62-" in bad.output and "a structure needs a name" in bad.output
+    assert "violation : structure:62-" in bad.output and "a structure needs a name" in bad.output
     structures = len({(fiche.structure, fiche.departement_code) for fiche in sample_fiches})
-    assert f"… and {structures - 3} more" in bad.output
-    assert f"{structures} violation(s)" in bad.output
+    assert f"… et {structures - 3} autres" in bad.output
+    assert f"{structures} violations : les données ne sont pas conformes" in bad.output
     assert "Traceback" not in bad.output
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
+from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
@@ -35,6 +36,8 @@ ONTOLOGY = BASE + "ontology"
 
 CATALOG_FILE = "catalog.ttl"
 DEFAULT_BASE_URL = "https://example.org/csgraph/"
+RESERVED_HOSTS = ("example.org", "example.com", "example.net", "localhost")
+RESERVED_DOMAINS = (".example", ".test", ".invalid", ".localhost")
 DEFAULT_PUBLISHER = "Fédération des centres sociaux et socioculturels de France"
 ETALAB_LICENCE = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
 ETALAB_LICENCE_TITLE = "Licence Ouverte / Open Licence version 2.0"
@@ -95,6 +98,15 @@ def checked_settings(settings: CatalogSettings) -> CatalogSettings:
         raise InputError("--publisher must name someone")
     return CatalogSettings(
         base_url, settings.publisher.strip(), settings.licence, settings.issued, settings.modified
+    )
+
+
+def placeholder(url: str) -> bool:
+    """An address no one can publish at: the default base URL, or any host reserved for examples and tests
+    (RFC 2606, RFC 6761), so that `--base-url https://example.com/x/` is caught too."""
+    host = (urlsplit(url).hostname or "").rstrip(".")
+    return host in RESERVED_HOSTS or host.endswith(
+        RESERVED_DOMAINS + tuple("." + name for name in RESERVED_HOSTS)
     )
 
 

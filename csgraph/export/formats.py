@@ -79,7 +79,7 @@ FORMATS = {
         ),
         Format(
             "spreadsheet",
-            "the same tables for a French spreadsheet (actions-spreadsheet.csv…: BOM, ';', decimal comma)",
+            "the same tables for a French spreadsheet (BOM, ';', decimal comma)",
             functools.partial(tables.write, spreadsheet=True),
             {
                 table.spreadsheet_name: Distribution(
