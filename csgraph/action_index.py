@@ -526,6 +526,26 @@ def read_index(store: ox.Store, search_file: Path | None = None, digest: str = "
 
     The full-text index goes to `search_file` when given (stamped with `digest`), else stays in memory.
     """
+    return index_of(read_actions(store), search_file, digest)
+
+
+def index_of(actions: ReadActions, search_file: Path | None = None, digest: str = "") -> ActionIndex:
+    search = TextSearch.of_texts(actions.texts, search_file, digest)
+    return ActionIndex.of_rows(actions.rows, actions.universe, search)
+
+
+@dataclass(frozen=True)
+class ReadActions:
+    """The actions in list order with their texts (title, structure, free texts): one reading of the
+    store that the list's index and the similar actions' index both start from."""
+
+    rows: list[ActionRow]
+    texts: list[str]
+    universe: dict[str, list[Value]]
+
+
+def read_actions(store: ox.Store) -> ReadActions:
+    """The actions from a few bulk queries joined here (nested OPTIONALs take seconds)."""
     universe = Universe(store, Labels(store))
     about: defaultdict[str, defaultdict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for row in store.query(ABOUT_QUERY):
@@ -572,9 +592,7 @@ def read_index(store: ox.Store, search_file: Path | None = None, digest: str = "
         text = "\n".join([title, structure.label if structure else "", texts.get(iri, "")])
         found.append(((plain(title), iri), action, text))
     found.sort(key=lambda item: item[0])
-    rows = [action for _, action, _ in found]
-    search = TextSearch.of_texts((text for _, _, text in found), search_file, digest)
-    return ActionIndex.of_rows(rows, universe.values(), search)
+    return ReadActions([action for _, action, _ in found], [text for _, _, text in found], universe.values())
 
 
 def grouped(store: ox.Store, pattern: str) -> Iterator[tuple[str | None, list[str]]]:
