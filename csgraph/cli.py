@@ -324,6 +324,10 @@ def build(
             ),
             soft_wrap=True,
         )
+        if store:
+            from csgraph.similar import index_graph
+
+            index_graph(result.graph)  # the lists' and the similar actions' indexes, from one reading
         if result.structure_pages or result.grants:
             print_structure_matches(result)
         out.print(say(count(len(result.notices), "fr", "avertissement"), f"{len(result.notices)} warning(s)"))
@@ -635,6 +639,37 @@ def serve(
             )
         except KeyboardInterrupt:
             err.print("site arrêté")
+
+
+@app.command()
+def similar(
+    action: Annotated[str, typer.Argument(help="The action: its IRI, its site path or its title.")],
+    graph: Annotated[Path, typer.Option("--graph", help="The built graph.")] = DEFAULT_GRAPH,
+    other_departements: Annotated[
+        bool, typer.Option("--other-departements", help="Only actions of other départements.")
+    ] = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many actions.")] = 10,
+    output_format: Annotated[
+        Literal["table", "csv", "json"], typer.Option("--format", "-f", help="table for people; csv, json.")
+    ] = "table",
+) -> None:
+    """Actions like this one (text and graph together), each with why: shared keywords, publics, words."""
+    from rich.table import Table
+
+    from csgraph.similar import lookup, render
+
+    with reported():
+        found = lookup(graph, action, limit=limit, other_departements=other_departements)
+        if output_format != "table":
+            stdout.write(render(found, output_format, lang()))
+            return
+        table = Table(title=say("Actions proches", "Similar actions"))
+        for column in ("score", "action", "dép.", say("pourquoi", "why")):
+            table.add_column(column)
+        for one in found:
+            why = shown(one.why(lang()))
+            table.add_row(f"{one.score:.3f}", shown(one.title), shown(one.departement), why)
+        out.print(table)
 
 
 @app.command("map")
