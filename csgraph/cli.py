@@ -86,6 +86,10 @@ def warn(text: str) -> None:
     )
 
 
+def wrote(path: Path) -> None:
+    out.print(say(f"écrit : {shown(path)}", f"wrote {shown(path)}"))
+
+
 def show_version(asked: bool) -> None:
     if asked:
         from importlib.metadata import version
@@ -478,7 +482,7 @@ def viz(
         title = say(*PAGE_TITLES[drawn.name])
         out.print(shown(say(f"{title} : ", f"{title}: ") + page_summary(drawn, lang())), soft_wrap=True)
         out.print(central_table(drawn, lang()))
-        out.print(say(f"écrit : {shown(target)}", f"wrote {shown(target)}"))
+        wrote(target)
         if open_page:
             webbrowser.open(target.resolve().as_uri())
 
@@ -700,7 +704,7 @@ def france_map(
             ),
             soft_wrap=True,
         )
-        out.print(say(f"écrit : {shown(out_file)}", f"wrote {shown(out_file)}"))
+        wrote(out_file)
 
 
 @app.command()
@@ -732,4 +736,4 @@ def chart(
             ),
             soft_wrap=True,
         )
-        out.print(say(f"écrit : {shown(out_file)}", f"wrote {shown(out_file)}"))
+        wrote(out_file)
