@@ -21,6 +21,7 @@ from csgraph.build import BuildReport, build
 from csgraph.catalogue import find_query
 from csgraph.cli import app
 from csgraph.engines import load_rdflib, select_oxigraph, select_rdflib
+from csgraph.formatting import euros
 from csgraph.grants import amount_of, read_grants
 from csgraph.model import Fiche, Notice
 from csgraph.reading import InputFile
@@ -321,3 +322,37 @@ def test_parse_prints_structures_with_their_kind(tmp_path: Path) -> None:
 def test_same_input_same_graph(mixed_folder: Path, mixed_build: BuildReport, tmp_path: Path) -> None:
     again = build([mixed_folder], tmp_path, keep_store=False)
     assert again.graph.read_bytes() == mixed_build.graph.read_bytes()
+
+
+def test_two_pages_for_one_structure_are_reported(tmp_path: Path) -> None:
+    """Homonyms in one département would share a node: the second page is a warning, not a second SIRET."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shutil.copy(ROOT / "data" / "pas-de-calais-actions.txt", folder)
+    shutil.copy(SAMPLE_PAGE, folder / "a.txt")
+    shutil.copy(SAMPLE_PAGE, folder / "b.txt")
+    report = build([folder], tmp_path / "out", keep_store=False)
+    assert report.structure_pages == 2
+    assert [str(notice) for notice in report.notices if "same name" in notice.message] == [
+        "data/b.txt:2: same name and département as the structure of data/a.txt:2; not read"
+    ]
+
+
+def test_site_structure_page_shows_identity_and_declared_grants(mixed_folder: Path, tmp_path: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from csgraph.site.app import Site, create_app
+    from csgraph.store import open_graph
+
+    report = build([mixed_folder], tmp_path / "out")
+    site = Site(report.graph, open_graph(report.graph), hosts=("testserver",))
+    page = TestClient(create_app(site)).get("/structure/62-centre-socioculturel-audrey-bartier")
+    assert page.status_code == 200
+    text = " ".join(page.text.split())
+    assert "<dt>SIRET</dt><dd>36819303364260</dd>" in text
+    assert "2 rue de la Gare, 62800 Liévin" in text
+    assert "Subventions déclarées par les financeurs" in text
+    assert "<td>Département du Pas-de-Calais</td>" in text
+    assert f'<td class="number">{euros(3200)}</td>' in page.text  # its spaces are thin: not split above
+    lac = TestClient(create_app(site)).get("/structure/2A-maison-pour-tous-du-lac")
+    assert "36819303364261 (numéro non valide)" in " ".join(lac.text.split())

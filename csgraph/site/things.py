@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pyoxigraph as ox
@@ -35,7 +35,9 @@ from csgraph.site.describe import (
     typed,
 )
 from csgraph.site.tally import Concept, Departement, Tally
-from csgraph.vocabulary import CSG, SKOS
+from csgraph.vocabulary import CSG, PREFIXES, SKOS
+
+ROV, LOCN, SCHEMA = PREFIXES["rov"], PREFIXES["locn"], PREFIXES["schema"]
 
 NETWORK_NODES = 24  # neighbours drawn around a structure
 
@@ -252,6 +254,39 @@ def funder_totals(grants: Iterable[Grant]) -> list[FunderTotal]:
     return sorted(totals.values(), key=lambda total: (-total.total, plain(total.ref.label)))
 
 
+@dataclass(frozen=True)
+class Identity:
+    """What the structure's SENACS page says of it; a structure known from fiches alone has none."""
+
+    kind: str | None
+    legal_name: str | None
+    siret: str | None
+    siret_as_written: str | None  # a malformed one, kept as the page wrote it
+    address: str | None
+    email: str | None
+    website: str | None
+    first_approval: str | None
+    population: int | None
+    management: Ref | None
+    territory_type: Ref | None
+    priority_area: bool | None
+    priority_text: str | None
+    federation_member: bool | None
+    source: str
+
+
+@dataclass(frozen=True)
+class DeclaredGrant:
+    """One row of a grants file paying the structure (joined by its SIRET)."""
+
+    funder: str
+    funder_siret: str | None
+    amount: Decimal | None
+    date: str | None
+    reference: str | None
+    purpose: str | None
+
+
 @dataclass
 class Structure:
     node: Properties
@@ -263,6 +298,8 @@ class Structure:
     keywords: list[Counted]
     publics: list[Counted]
     funders: list[FunderTotal]
+    identity: Identity | None = None
+    declared: list[DeclaredGrant] = field(default_factory=list)
 
     @property
     def funded(self) -> Decimal:
@@ -310,7 +347,74 @@ def structure(store: ox.Store, iri: str) -> Structure | None:
         counted("keyword"),
         counted("public"),
         funder_totals({row["g"].value: grant_of(row) for row in rows}.values()),
+        identity(store, node),
+        declared_grants(store, term),
     )
+
+
+def answer(text: str | None) -> bool | None:
+    return None if text is None else text == "true"
+
+
+def identity(store: ox.Store, node: Properties) -> Identity | None:
+    """The page's fields: the node's own values, and the address, a node of its own."""
+    page = node.first(CSG + "pageFile")
+    if page is None:
+        return None
+    address = next(iter(node.links(LOCN + "address")), None)
+    address_node = properties(store, address.iri) if address and address.iri else None
+    population = node.first(CSG + "population")
+    return Identity(
+        kind=node.first(CSG + "structureKind"),
+        legal_name=node.first(ROV + "legalName"),
+        siret=node.first(CSG + "siret"),
+        siret_as_written=node.first(CSG + "siretAsWritten"),
+        address=address_node.first(LOCN + "fullAddress") if address_node else None,
+        email=node.first(SCHEMA + "email"),
+        website=node.first(SCHEMA + "url"),
+        first_approval=node.first(CSG + "firstApproval"),
+        population=None if population is None else int(population),
+        management=next(iter(node.links(CSG + "managementMode")), None),
+        territory_type=next(iter(node.links(CSG + "territoryType")), None),
+        priority_area=answer(node.first(CSG + "priorityArea")),
+        priority_text=node.first(CSG + "priorityAreaText"),
+        federation_member=answer(node.first(CSG + "federationMember")),
+        source=f"{page}:{node.first(CSG + 'pageLine') or ''}",
+    )
+
+
+def declared_grants(store: ox.Store, term: ox.NamedNode) -> list[DeclaredGrant]:
+    """The grants files' rows paying the structure, largest first."""
+    rows = select(
+        store,
+        """SELECT ?g ?funder ?siret ?amount ?date ?reference ?purpose WHERE {
+            ?g a csg:DeclaredGrant ; csg:beneficiary $node ; schema:funder ?body .
+            ?body skos:prefLabel ?funder .
+            OPTIONAL { ?body csg:siret ?siret }
+            OPTIONAL { ?g schema:amount ?amount }
+            OPTIONAL { ?g dcterms:date ?date }
+            OPTIONAL { ?g dcterms:identifier ?reference }
+            OPTIONAL { ?g schema:description ?purpose }
+        }""",
+        node=term,
+    )
+    grants = {
+        row["g"].value: DeclaredGrant(
+            row["funder"].value,
+            text_of(row, "siret"),
+            amount(row.get("amount")),
+            text_of(row, "date"),
+            text_of(row, "reference"),
+            text_of(row, "purpose"),
+        )
+        for row in rows
+    }
+    return sorted(grants.values(), key=lambda grant: (-(grant.amount or 0), grant.funder, grant.date or ""))
+
+
+def text_of(row: Row, name: str) -> str | None:
+    term = row.get(name)
+    return None if term is None else term.value
 
 
 @dataclass(frozen=True)
