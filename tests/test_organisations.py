@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pyshacl import validate
 from rdflib import Graph
 from typer.testing import CliRunner
@@ -356,3 +358,23 @@ def test_site_structure_page_shows_identity_and_declared_grants(mixed_folder: Pa
     assert f'<td class="number">{euros(3200)}</td>' in page.text  # its spaces are thin: not split above
     lac = TestClient(create_app(site)).get("/structure/2A-maison-pour-tous-du-lac")
     assert "36819303364261 (numéro non valide)" in " ".join(lac.text.split())
+
+
+LINES = st.lists(
+    st.one_of(
+        st.sampled_from(QUIRKS.read_text(encoding="utf-8").splitlines()),
+        st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=LINES)
+def test_any_page_reads_without_raising(tmp_path: Path, lines: list[str]) -> None:
+    """Shuffled, repeated or foreign lines after the heading: records and notices, never an exception."""
+    page = tmp_path / "page.txt"
+    page.write_text("\n".join(["Liste des centres sociaux", *lines]), encoding="utf-8", errors="replace")
+    pages, notices = pages_of(page)
+    assert all(record.kind == "centre social" for record in pages)
+    assert all(notice.file == "page.txt" and notice.line >= 1 for notice in notices)
