@@ -29,6 +29,7 @@ from pathlib import Path
 
 import bm25s
 import numpy as np
+import pyoxigraph as ox
 import Stemmer
 from bm25s.stopwords import STOPWORDS_FRENCH
 from scipy import sparse
@@ -46,7 +47,7 @@ from csgraph.errors import UnknownValue
 from csgraph.formatting import tr
 from csgraph.names import name_key, plain
 from csgraph.spreadsheet import neutral
-from csgraph.store import STAMP_FILE, open_graph
+from csgraph.store import STAMP_FILE, fresh_store, open_graph
 from csgraph.vocabulary import BASE
 from csgraph.writing import atomic_write
 
@@ -270,10 +271,10 @@ def passage(text: str, stems: set[str]) -> str:
 # -- made by build, saved beside the store -------------------------------------------------------------
 
 
-def index_graph(graph: Path) -> SimilarIndex:
+def index_graph(graph: Path, store: ox.Store | None = None) -> SimilarIndex:
     """Read the store once and save both the list's index and the similar actions' index beside it."""
     digest = str(json.loads((graph.parent / STAMP_FILE).read_text(encoding="utf-8"))["sha256"])
-    actions = read_actions(open_graph(graph))
+    actions = read_actions(store or open_graph(graph))
     save_index(index_of(actions, graph.parent / SEARCH_FILE, digest), graph.parent / INDEX_FILE, digest)
     index = SimilarIndex.of_actions(actions)
     save_similar(index, graph.parent / SIMILAR_DIR, digest)
@@ -302,6 +303,17 @@ def save_similar(index: SimilarIndex, folder: Path, digest: str) -> None:
             stream.write(line + b"\n")
     shutil.rmtree(folder, ignore_errors=True)
     scratch.rename(folder)
+
+
+def similar_index(graph: Path, store: ox.Store) -> SimilarIndex:
+    """The saved index; else one made from the store, saved when the graph has its stamped store."""
+    saved = load_similar(graph)
+    if saved is not None:
+        return saved
+    if fresh_store(graph) is not None:
+        with contextlib.suppress(OSError, ValueError, LookupError, TypeError):
+            return index_graph(graph, store)
+    return SimilarIndex.of_actions(read_actions(store))
 
 
 def load_similar(graph: Path) -> SimilarIndex | None:

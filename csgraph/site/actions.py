@@ -16,6 +16,7 @@ from decimal import Decimal
 from functools import lru_cache
 from urllib.parse import quote_plus
 
+import numpy as np
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -34,6 +35,7 @@ from csgraph.action_index import (
 )
 from csgraph.formatting import tr
 from csgraph.model import number
+from csgraph.similar import similar_index
 from csgraph.site.app import Site, render, site_of
 from csgraph.site.i18n import lang_of
 from csgraph.site.links import link
@@ -423,3 +425,56 @@ routes: list[BaseRoute] = [
     Route("/actions.csv", actions_csv, name="actions-csv"),
     Route("/actions.json", actions_json, name="actions-json"),
 ]
+
+
+SIMILAR_KEY = "similar-index"
+SIMILAR_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Near:
+    """One line of an action page's "Actions proches" block."""
+
+    iri: str
+    title: str
+    departement: str
+    why: str
+
+
+@dataclass(frozen=True)
+class NearBlock:
+    found: list[Near]
+    problem: str  # an unknown filter's message, the block then empty
+    active: list[tuple[str, str]]  # (label, the page's address without it)
+
+
+def near_block(request: Request, site: Site, iri: str) -> NearBlock:
+    """The actions most like this one among those that the /actions filters of the page's query string
+    leave (`?departement=59&keyword=sante`): the same parameters, the same bitsets."""
+    lang = lang_of(request)
+    index = actions_index(site)
+    near = site.once(SIMILAR_KEY, lambda: similar_index(site.graph, site.store))
+    number = near.number.get(iri)
+    if number is None:
+        return NearBlock([], "", [])
+    try:
+        filters = index.resolve(asked(request).given, request.query_params.get("q", ""))
+    except (UnknownFilter, BadRequest) as error:
+        problem = str(error) if isinstance(error, UnknownFilter) else tr(lang, error.french, error.english)
+        return NearBlock([], problem, [])
+    allowed = np.zeros(len(index.rows), dtype=bool)
+    allowed[index.positions(index.select(filters))] = True  # both indexes hold the actions in list order
+    found = near.similar(number, limit=SIMILAR_SHOWN, allowed=allowed)
+    active = [
+        (
+            f"{spec_of(facet).label if lang != 'en' else spec_of(facet).label_en} : {value.shown(lang)}",
+            without_value(request, facet, value.key),
+        )
+        for facet, value in filters.active()
+    ]
+    return NearBlock([Near(one.iri, one.title, one.departement, one.why(lang)) for one in found], "", active)
+
+
+def without_value(request: Request, name: str, key: str) -> str:
+    params = [(k, v) for k, v in request.query_params.multi_items() if not (k == name and v == key)]
+    return address(request.url.path, params)

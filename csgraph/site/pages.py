@@ -20,7 +20,7 @@ from csgraph.action_index import FACETS
 from csgraph.catalogue import bundled_queries
 from csgraph.formatting import tr
 from csgraph.site import describe, things
-from csgraph.site.actions import actions_index
+from csgraph.site.actions import actions_index, near_block
 from csgraph.site.app import NotFound, Site, error_page, render, site_of
 from csgraph.site.describe import CSG
 from csgraph.site.i18n import lang_of
@@ -227,6 +227,7 @@ def action_page(request: Request, site: Site, iri: str) -> Response | None:
         "action": found,
         "fields": [field for field in (*describe.ACTION_FIELDS, *others) if field in node.values],
         "texts": [field for field in describe.TEXT_FIELDS if field in node.values],
+        "near": near_block(request, site, iri),
     }
     return render(request, "site/action.html", context)
 
