@@ -41,6 +41,9 @@ VALUE_NAMES = {
     "amount": ("montant", "amount", "euros"),
     "budget": ("budget", "budget", "euros"),
     "funding": ("financements", "funding", "euros"),
+    "jointly": ("dont avec d'autres financeurs", "of which with other funders", "euros"),
+    "share": ("part (parts égales)", "share (equal parts)", "euros"),
+    "without_reason": ("sans raison de fin", "without end reason", ""),
     "percent": ("part", "share", "percent"),
 }
 """The numeric columns of the bundled questions: French and English names, and how their values read."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pyoxigraph as ox
@@ -23,7 +23,7 @@ WRITTEN_FUNDER = f"{BASE}funder/as-written/"
 """Funders with neither an IRI nor a known type are keyed by what the fiche wrote (`subvention 7000`)."""
 
 UNNAMED_FUNDER = f"{BASE}funder/unnamed"
-"""One node for money whose giver the graph does not name at all."""
+"""One node for money whose giver the fiche does not name at all (`subvention 7000`, csg:funderCount 0)."""
 
 
 @dataclass(frozen=True, order=True)
@@ -36,11 +36,15 @@ class Named:
 
 @dataclass(frozen=True)
 class Grant:
-    """One stated contribution; `funder` is the funder named beyond its type, else the type itself."""
+    """One funder's part in a stated contribution; `funder` is the funder named beyond its type, else the
+    type itself. A contribution naming several funders (`MSA et CCHPM`) gives one Grant for each, with the
+    whole amount and `shared_by` saying how many: the fiche does not say each one's share."""
 
     funder: Named
     funder_type: Named | None
     euros: Decimal | None
+    contribution: str  # the grant's IRI: the funders named together share it
+    shared_by: int = 1
 
 
 @dataclass(frozen=True, order=True)
@@ -56,6 +60,13 @@ class Action:
     partner_types: tuple[Named, ...] = ()
     grants: tuple[Grant, ...] = ()
     year: Named | None = None  # known from a listing page's index table only
+
+    @property
+    def euros(self) -> Decimal | None:
+        """The euros of its contributions, each once (funders named together are several grants of one
+        amount); None when none states an amount."""
+        stated = {grant.contribution: grant.euros for grant in self.grants if grant.euros is not None}
+        return sum(stated.values(), Decimal(0)) if stated else None
 
     @property
     def place(self) -> str:
@@ -131,11 +142,11 @@ NAMES_QUERY = (
 GRANTS_QUERY = (
     PREFIX_LINES
     + """
-SELECT ?grant ?action ?amount ?written ?funder ?funderType WHERE {
+SELECT ?grant ?action ?amount ?written ?funder ?ownType ?funderType WHERE {
   ?grant a schema:MonetaryGrant ; schema:fundedItem ?action .
   OPTIONAL { ?grant schema:amount ?amount }
   OPTIONAL { ?grant rdfs:label ?written }
-  OPTIONAL { ?grant schema:funder ?funder }
+  OPTIONAL { ?grant schema:funder ?funder OPTIONAL { ?funder csg:funderType ?ownType } }
   OPTIONAL { ?grant csg:funderType ?funderType }
 }"""
 )
@@ -181,9 +192,12 @@ def read_actions(store: ox.Store, names: Names) -> list[Action]:
     departement_of = {
         row["structure"].value: row["departement"].value for row in store.query(DEPARTEMENTS_QUERY)
     }
-    grants: defaultdict[str, list[Grant]] = defaultdict(list)
+    said: defaultdict[str, Said] = defaultdict(Said)
     for row in store.query(GRANTS_QUERY):
-        grants[row["action"].value].append(read_grant(row, names))
+        said[row["grant"].value].read(row)
+    grants: defaultdict[str, list[Grant]] = defaultdict(list)
+    for iri, contribution in said.items():
+        grants[contribution.action].extend(contribution.grants(iri, names))
     found = [(row["action"].value, about[row["action"].value]) for row in store.query(ACTIONS_QUERY)]
     organisers = {first(values["structure"]) for _, values in found} - {None}
     homonyms: defaultdict[str, set[str]] = defaultdict(set)
@@ -212,24 +226,57 @@ def read_actions(store: ox.Store, names: Names) -> list[Action]:
     return sorted(actions)
 
 
-def grant_order(grant: Grant) -> tuple[Named, str, Decimal]:
+def grant_order(grant: Grant) -> tuple[Named, str, Decimal, str]:
     """Grants in a fixed order whatever the rows' order; a missing type or amount sorts first."""
-    return grant.funder, grant.funder_type.iri if grant.funder_type else "", grant.euros or Decimal(0)
+    kind = grant.funder_type.iri if grant.funder_type else ""
+    return grant.funder, kind, grant.euros or Decimal(0), grant.contribution
 
 
-def read_grant(row: ox.QuerySolution, names: Names) -> Grant:
-    kind = names.named(row["funderType"].value) if row["funderType"] is not None else None
-    written = row["written"].value if row["written"] is not None else ""
-    if row["funder"] is not None:
-        funder = names.named(row["funder"].value)
-    elif kind:
-        funder = kind
-    elif slug(written):
-        funder = Named(WRITTEN_FUNDER + slug(written), written)
-    else:
-        funder = Named(UNNAMED_FUNDER, "unnamed funder")
-    amount = Decimal(row["amount"].value) if row["amount"] is not None else None
-    return Grant(funder, kind, amount)
+def givers(funders: dict[str, str | None], types: set[str]) -> list[tuple[str, str | None]]:
+    """Who gives one contribution, as (IRI, type IRI): each named funder, then each type no named funder
+    has (`MSA et CCHPM`: CCHPM by its name, MSA by its type). A named funder of no type of its own takes
+    the contribution's type when it has one only."""
+    only = next(iter(types)) if len(types) == 1 else None
+    found = [(funder, own or only) for funder, own in sorted(funders.items())]
+    covered = {kind for _, kind in found if kind}
+    return found + [(kind, kind) for kind in sorted(types - covered)]
+
+
+@dataclass
+class Said:
+    """What the rows say of one contribution (one row per funder and type it names)."""
+
+    action: str = ""
+    euros: Decimal | None = None
+    written: str = ""
+    funders: dict[str, str | None] = field(default_factory=dict)  # named funder -> its own type
+    types: set[str] = field(default_factory=set)
+
+    def read(self, row: ox.QuerySolution) -> None:
+        self.action = row["action"].value
+        if row["amount"] is not None:
+            self.euros = Decimal(row["amount"].value)
+        if row["written"] is not None:
+            self.written = row["written"].value
+        if row["funder"] is not None:
+            own = row["ownType"]
+            self.funders.setdefault(row["funder"].value, None)
+            if own is not None:
+                self.funders[row["funder"].value] = own.value
+        if row["funderType"] is not None:
+            self.types.add(row["funderType"].value)
+
+    def grants(self, iri: str, names: Names) -> list[Grant]:
+        """One per funder (see `givers`); with none, who the text names, else the unnamed funder."""
+        found = [
+            (names.named(giver), names.named(kind) if kind else None)
+            for giver, kind in givers(self.funders, self.types)
+        ]
+        if not found and slug(self.written):
+            found = [(Named(WRITTEN_FUNDER + slug(self.written), self.written), None)]
+        if not found:
+            found = [(Named(UNNAMED_FUNDER, "financeur non nommé"), None)]
+        return [Grant(funder, kind, self.euros, iri, len(found)) for funder, kind in found]
 
 
 def select(actions: list[Action], narrowing: Narrowing, spellings: dict[str, set[str]]) -> list[Action]:

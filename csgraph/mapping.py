@@ -243,15 +243,20 @@ class Mapper:
             own.append((node, "schema:amount", decimal(funding.amount)))
             own.append((node, "schema:currency", text("EUR", None)))
             own.append((node, "csg:sourceText", text(funding.line)))
-            own.append((node, "rdfs:label", text(funding.funder)))
-            if funding.funder_type:
-                scheme = "funder-category" if funding.funder_type in FUNDER_CATEGORIES else "partner"
-                concept, funder_type = self._concept(scheme, funding.funder_type, fiche, "resources", common)
-                own.append((node, "csg:funderType", funder_type))
-                if scheme == "partner" and self._named(funding.funder, concept):
-                    funder = f"funder:{local_name(funding.funder)}"
-                    own.append((node, "schema:funder", funder))
-                    common.append(funder_node(funder, funding.funder, funder_type))
+            own.append((node, "csg:funderCount", str(len(funding.funders))))
+            if funding.written:  # `subvention 7000` names no funder: no label, no type, a count of 0
+                own.append((node, "rdfs:label", text(funding.written)))
+            for funder in funding.funders:
+                if not funder.type:
+                    continue
+                scheme = "funder-category" if funder.type in FUNDER_CATEGORIES else "partner"
+                concept, funder_type = self._concept(scheme, funder.type, fiche, "resources", common)
+                if (node, "csg:funderType", funder_type) not in own:
+                    own.append((node, "csg:funderType", funder_type))
+                if scheme == "partner" and self._named(funder.name, concept):
+                    named = f"funder:{local_name(funder.name)}"
+                    own.append((node, "schema:funder", named))
+                    common.append(funder_node(named, funder.name, funder_type))
         for index, expense in enumerate(money.expenses, start=1):
             node = f"action:{key}-expense-{index}"
             own.append((action, "csg:expense", node))

@@ -127,8 +127,7 @@ class Counted:
     def of(cls, action: Action) -> Counted:
         place = action.departement.iri if action.departement else ""
         code = place[len(DEPARTEMENT_IRI) :] if place.startswith(DEPARTEMENT_IRI) else None
-        stated = [grant.euros for grant in action.grants if grant.euros is not None]
-        return cls(code, action.structure.iri if action.structure else None, sum(stated) if stated else None)
+        return cls(code, action.structure.iri if action.structure else None, action.euros)
 
 
 def totals(actions: Iterable[Counted], measure: Measure) -> tuple[dict[str, Decimal], int]:

@@ -40,11 +40,25 @@ class Source:
 
 
 @dataclass(frozen=True)
-class Funding:
-    """One contribution read from the resources text: who gives how much, and the line it came from."""
+class Funder:
+    """One giver of a contribution, as written (`CCHPM`), and its partner type when known."""
 
-    funder: str
-    funder_type: str | None
+    name: str
+    type: str | None
+
+
+@dataclass(frozen=True)
+class Funding:
+    """One contribution read from the resources text: who gives how much, and the line it came from.
+
+    `funders` is empty when the fiche names nobody (`subvention 7000`: the word says what kind of money,
+    not who gives it), and holds several when it names them together for one amount (`MSA et CCHPM
+    16 700 €`): the fiche does not say how they share it, so nothing here does. `written` is the funders'
+    words as the fiche wrote them, empty when it names none.
+    """
+
+    funders: tuple[Funder, ...]
+    written: str
     amount: Decimal
     line: str
 
@@ -135,7 +149,12 @@ def fiche_json(fiche: Fiche) -> dict[str, object]:
         **{name: fiche.texts[name] for name in sorted(fiche.texts)},
         "budget_total": None if money.budget_total is None else number(money.budget_total),
         "funding": [
-            {"funder": f.funder, "funder_type": f.funder_type, "amount": number(f.amount), "line": f.line}
+            {
+                "funder": f.written or None,
+                "funders": [{"name": funder.name, "type": funder.type} for funder in f.funders],
+                "amount": number(f.amount),
+                "line": f.line,
+            }
             for f in money.funding
         ],
         "expenses": [{"label": e.label, "amount": number(e.amount), "line": e.line} for e in money.expenses],

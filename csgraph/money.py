@@ -18,7 +18,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from csgraph.model import Expense, Funding, Money, Notice, PeopleCount
+from csgraph.model import Expense, Funder, Funding, Money, Notice, PeopleCount
 
 # A number as written in French fiches: `20 000`, `21 280.00`, `1 500,50`, `1.500`, `6700`, `0,4`.
 # Digits glued to `/` or `*` belong to dates (`01/02/2018`) or products (`4*2 jours`), not amounts.
@@ -48,6 +48,8 @@ COST_RE = re.compile(r"(?:(?:le|la) )?couts?\b")
 FUNDING_WORDS_RE = re.compile(
     r"\b(?:participations?|subventions?|financements?|cofinancements?|apports?|contributions?|dotations?|mecenat)\b"
 )
+# Between funders named together for one amount: `MSA et CCHPM`, `CAF + Ville`, `Région / Département`.
+FUNDERS_JOIN_RE = re.compile(r"\s+(?:et|&|\+)\s+|\s*[,/]\s*")
 FUNDER_PREFIX_RE = re.compile(
     r"(?:participations?|subventions?|financements?|cofinancements?|apports?|contributions?|dotations?"
     r"|de la|du|des|de|la|le|les)\b\s*|[ld]'\s*"
@@ -161,11 +163,23 @@ def parse_amount(text: str) -> Decimal | None:
 def funder_type(funder: str) -> str | None:
     """The partner type of a funder as written (`la commune` -> `Commune`), or None when unknown.
 
-    When several funders share one contribution (`MSA et CCHPM`), the first one written wins:
-    one contribution keeps one type, and the name as written keeps the others visible.
+    For several funders written together (`MSA et CCHPM`) this is the first one's: `funders_of` parts them.
     """
     found = _funder_match(_fold(funder))
     return found[1] if found else None
+
+
+def funders_of(written: str) -> tuple[Funder, ...]:
+    """The funders named in one contribution's words: `MSA et CCHPM` is MSA and CCHPM, each with its type.
+
+    Parted only when every part is a known funder and they are of at least two types: `usagers et
+    familles` stays one funder (one type, users), `Caisse X et Y` unknown stays as written.
+    """
+    parts = [_clean_funder(part) for part in FUNDERS_JOIN_RE.split(written)]
+    funders = tuple(dict.fromkeys(Funder(part, funder_type(part)) for part in parts if part))
+    if all(funder.type for funder in funders) and len({funder.type for funder in funders}) > 1:
+        return funders
+    return (Funder(written, funder_type(written)),)
 
 
 def read_money(
@@ -261,28 +275,35 @@ class _Ledger:
             self._notice(line_number, f"{message}; the first total {_format(self.total)} is kept")
 
     def _add_funding(self, label: str, amount: Decimal, line: str, line_number: int) -> None:
-        """`subvention 7000` names no funder: it stays a Funding (money received) under its own word."""
-        funder = _clean_funder(label)
-        if not funder:
-            self.funding.append(Funding(label, None, amount, line))
-            self.flags.append(f"{label} {_format(amount)} without named funder")
+        """`subvention 7000` names no funder: money received from nobody named, never from `subvention`."""
+        written = _clean_funder(label)
+        if not written:  # said by a notice and by a count of 0 funders, not as amounts that disagree
+            self.funding.append(Funding((), "", amount, line))
             self._notice(line_number, f"money from an unnamed funder: `{line}`")
             return
-        kind = funder_type(funder)
-        self.funding.append(Funding(funder, kind, amount, line))
-        if kind is None:
-            self._notice(line_number, f"funder `{funder}` not recognised, kept as written")
+        funders = funders_of(written)
+        self.funding.append(Funding(funders, written, amount, line))
+        if funders[0].type is None:
+            self._notice(line_number, f"funder `{written}` not recognised, kept as written")
 
     def check(self) -> None:
         """Compare the parts with the total, and receipts with expenses, without changing either."""
         receipts = sum((funding.amount for funding in self.funding), Decimal(0))
-        if self.total is not None and self.funding and receipts != self.total:
+        if self.total is not None and self.funding and receipts > self.total:
+            flag = f"parts {_format(receipts)} > total {_format(self.total)}"
+            self.flags.append(flag)
+            self._notice(self.total_line, f"contributions exceed the stated budget: {flag}")
+        elif self.total is not None and self.funding and receipts != self.total:
             flag = f"parts {_format(receipts)} ≠ total {_format(self.total)}"
             self.flags.append(flag)
             self._notice(self.total_line, f"contributions do not add up to the total: {flag}")
         if self.total is None and self.funding and self.expenses:
             spent = sum((expense.amount for expense in self.expenses), Decimal(0))
-            if spent != receipts:
+            if receipts > spent:  # the expenses are the budget a fiche without a total states
+                flag = f"receipts {_format(receipts)} > expenses {_format(spent)}"
+                self.flags.append(flag)
+                self._notice(self.first_line, f"contributions exceed the stated budget: {flag}")
+            elif spent != receipts:
                 flag = f"expenses {_format(spent)} ≠ receipts {_format(receipts)}"
                 self.flags.append(flag)
                 self._notice(self.first_line, f"expense and receipt blocks disagree: {flag}")

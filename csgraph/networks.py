@@ -82,6 +82,7 @@ class Tally:
 
     actions: set[Action] = field(default_factory=set)
     euros: Decimal = Decimal(0)
+    jointly: Decimal = Decimal(0)  # of the euros, those stated for several funders together
     shared: set[Named] = field(default_factory=set)
 
 
@@ -130,6 +131,7 @@ class Links:
                 kind=self.kinds[thing],
                 actions=len(tally.actions),
                 euros=float(tally.euros),
+                jointly=float(tally.jointly),
                 behind=tuple(sorted(tally.actions)),
             )
             if thing in self.funder_types:
@@ -216,13 +218,20 @@ def partnership(actions: list[Action], links: Links) -> None:
 
 
 def funding(actions: list[Action], links: Links) -> None:
-    """Funders and the keywords of the actions they fund; a grant counts in full for each keyword."""
+    """Funders and the keywords of the actions they fund; a contribution counts in full for each keyword and
+    for each of the funders named together for it (the fiche does not say their shares), but once only in a
+    keyword's own euros."""
     for action in actions:
+        counted: set[str] = set()
         for grant in action.grants:
             links.node(grant.funder, "funder", action, grant.euros)
             links.funder_types[grant.funder] = grant.funder_type.label if grant.funder_type else ""
+            once = None if grant.contribution in counted else grant.euros
+            counted.add(grant.contribution)
+            if grant.shared_by > 1:
+                links.node_tallies[grant.funder].jointly += grant.euros or 0
             for keyword in action.keywords:
-                links.node(keyword, "keyword", action, grant.euros)
+                links.node(keyword, "keyword", action, once)
                 links.link(grant.funder, keyword, action, grant.euros)
 
 
@@ -322,7 +331,7 @@ VIEWS: dict[str, ViewSpec] = {
         "Funding: who funds which themes",
         funding,
         euros_or_actions,
-        "state no funding",
+        "state no contribution",
         "euros",
         "euros stated",
         "euros for actions with this keyword (number of actions when no amount is stated)",

@@ -57,11 +57,15 @@ def amount_line(projected: View, data: dict, lang: str = "en") -> str:
         count_of_actions(count) if lang == "en" else f"{number_words(count, lang)} action{plural(count)}"
     )
     if projected.spec.size_by == "euros" and data["euros"]:
-        return (
-            f"{euros(data['euros'])} stated · {actions}"
-            if lang == "en"
-            else f"{euros(data['euros'])} déclarés · {actions}"
-        )
+        line = tr(lang, f"{euros(data['euros'])} déclarés", f"{euros(data['euros'])} stated")
+        if data.get("jointly"):
+            jointly = euros(data["jointly"])
+            line += tr(
+                lang,
+                f" (dont {jointly} avec d'autres financeurs, part de chacun non dite)",
+                f" (of which {jointly} with other funders, each one's share not stated)",
+            )
+        return f"{line} · {actions}"
     return actions
 
 
@@ -96,6 +100,16 @@ PAGE_MEANINGS = {
     ),
 }
 """What the pages (the single file and the site) call each view and how they read it, French first."""
+
+MISSING_WORDS = {
+    "partnership": "ne nomment aucune structure",
+    "funding": "ne déclarent aucune contribution",
+    "keywords": "ne portent aucun mot clé",
+    "structures": "ne nomment aucune structure",
+}
+"""Why the actions a view does not draw are not there (in English: each ViewSpec's `missing`). The funding
+view's words are the README's: a contribution is an amount given by someone, named or not; an action
+without one may still state money (a total or expenses), and `data-quality` counts both apart."""
 
 FILTER_WORDS = {
     "département": ("département", "département"),
@@ -133,6 +147,9 @@ def page_summary(projected: View, lang: str) -> str:
                 f"{len(drawn)} of {actions} actions drawn",
             )
         ]
+        if not projected.hidden:
+            missing = tr(lang, MISSING_WORDS[projected.name], projected.spec.missing)
+            parts[0] += tr(lang, " (les autres ", " (the others ") + missing + ")"
     parts += [kind_words(kind, count, lang) for kind, count in projected.kinds().items()]
     links = graph.number_of_edges()
     parts.append(f"{number_words(links, lang)} {tr(lang, 'lien', 'link')}{plural(links)}")

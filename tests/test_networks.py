@@ -160,8 +160,9 @@ def test_funding_sums_euros_per_funder_type_and_keyword(
     expected: defaultdict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for fiche in sample_fiches:
         for funding in fiche.money.funding:
-            for keyword in fiche.keywords:
-                expected[name_key(funding.funder_type or ""), canonical("keyword", keyword)] += funding.amount
+            kinds = {name_key(funder.type or "") for funder in funding.funders} or {""}
+            for kind, keyword in itertools.product(kinds, fiche.keywords):  # in full for each funder
+                expected[kind, canonical("keyword", keyword)] += funding.amount
     found: defaultdict[tuple[str, str], Decimal] = defaultdict(Decimal)
     nodes = projected.graph.nodes
     for one, other, data in projected.graph.edges(data=True):

@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from itertools import combinations
+from itertools import combinations, product
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -40,7 +40,7 @@ from csgraph.engines import (
 )
 from csgraph.errors import InputError, QueryError, RemoteError, UnknownValue
 from csgraph.fiches import read_fiches
-from csgraph.model import Fiche
+from csgraph.model import Fiche, Funding
 from csgraph.results import NUMERIC_DATATYPES, XSD, Results, Term, render
 from csgraph.store import open_graph
 from csgraph.terminal import results_table
@@ -288,18 +288,44 @@ def structures_without_partner(fiches: list[Fiche]) -> list[Row]:
     return sorted(rows, key=lambda row: (row[0].lower(), row[1]))
 
 
+def funder_types(funding: Funding) -> list[str | None]:
+    """The funder type labels a contribution names, each once; [None] when it names no known type."""
+    return sorted({funder_label(funder.type) for funder in funding.funders if funder.type}) or [None]
+
+
+def cents(value: Decimal) -> Decimal:
+    """SPARQL's ROUND(100 * x) / 100 on amounts (halves go up), as a value: `2783.33`, `100`."""
+    return ((value * 100).quantize(Decimal(1), ROUND_HALF_UP) / 100).normalize()
+
+
 def funding_per_funder_type(fiches: list[Fiche]) -> list[Row]:
     grants: Counter[str | None] = Counter()
     actions: defaultdict[str | None, set[int]] = defaultdict(set)
     amounts: defaultdict[str | None, Decimal] = defaultdict(Decimal)
+    jointly: defaultdict[str | None, Decimal] = defaultdict(Decimal)
+    shares: defaultdict[str | None, Decimal] = defaultdict(Decimal)
     for index, fiche in enumerate(fiches):
         for funding in fiche.money.funding:
-            kind = funding.funder_type and funder_label(funding.funder_type)
-            grants[kind] += 1
-            actions[kind].add(index)
-            amounts[kind] += funding.amount
-    rows = [(kind, grants[kind], len(actions[kind]), amounts[kind]) for kind in grants]
+            kinds = funder_types(funding)
+            for kind in kinds:
+                grants[kind] += 1
+                actions[kind].add(index)
+                amounts[kind] += funding.amount
+                jointly[kind] += funding.amount if len(kinds) > 1 else 0
+                shares[kind] += funding.amount / len(kinds)
+    rows = [
+        (kind, grants[kind], len(actions[kind]), amounts[kind], jointly[kind], cents(shares[kind]))
+        for kind in grants
+    ]
     return sorted(rows, key=lambda row: (-row[3], (row[0] or "").lower()))
+
+
+def budget(fiche: Fiche) -> Decimal | None:
+    """The README's budget: the stated total, else the sum of the stated expenses, else none."""
+    if fiche.money.budget_total is not None:
+        return fiche.money.budget_total
+    expenses = [expense.amount for expense in fiche.money.expenses]
+    return sum(expenses, Decimal(0)) if expenses else None
 
 
 def funding_per_keyword(fiches: list[Fiche]) -> list[Row]:
@@ -309,8 +335,9 @@ def funding_per_keyword(fiches: list[Fiche]) -> list[Row]:
     for fiche in fiches:
         for keyword in labels(fiche, "keywords", "keyword"):
             actions[keyword] += 1
-            if fiche.money.budget_total is not None:
-                budgets[keyword] = budgets.get(keyword, Decimal(0)) + fiche.money.budget_total
+            cost = budget(fiche)
+            if cost is not None:
+                budgets[keyword] = budgets.get(keyword, Decimal(0)) + cost
             for funding in fiche.money.funding:
                 funded[keyword] = funded.get(keyword, Decimal(0)) + funding.amount
     rows = [(keyword, n, budgets.get(keyword), funded.get(keyword)) for keyword, n in actions.items()]
@@ -318,23 +345,27 @@ def funding_per_keyword(fiches: list[Fiche]) -> list[Row]:
 
 
 def funders_per_keyword(fiches: list[Fiche]) -> list[Row]:
-    actions: defaultdict[tuple[str, str], set[int]] = defaultdict(set)
-    amounts: defaultdict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    actions: defaultdict[tuple[str, str | None], set[int]] = defaultdict(set)
+    amounts: defaultdict[tuple[str, str | None], Decimal] = defaultdict(Decimal)
+    jointly: defaultdict[tuple[str, str | None], Decimal] = defaultdict(Decimal)
+    shares: defaultdict[tuple[str, str | None], Decimal] = defaultdict(Decimal)
     for index, fiche in enumerate(fiches):
+        keywords = labels(fiche, "keywords", "keyword")
         for funding in fiche.money.funding:
-            if funding.funder_type:
-                for keyword in labels(fiche, "keywords", "keyword"):
-                    key = (keyword, funder_label(funding.funder_type))
-                    actions[key].add(index)
-                    amounts[key] += funding.amount
-    rows = [(*key, len(actions[key]), amounts[key]) for key in actions]
-    return sorted(rows, key=lambda row: (row[0].lower(), -row[3], row[1].lower()))
+            kinds = funder_types(funding)
+            for keyword, kind in product(keywords, kinds):
+                actions[keyword, kind].add(index)
+                amounts[keyword, kind] += funding.amount
+                jointly[keyword, kind] += funding.amount if len(kinds) > 1 else 0
+                shares[keyword, kind] += funding.amount / (len(keywords) * len(kinds))
+    rows = [(*key, len(actions[key]), amounts[key], jointly[key], cents(shares[key])) for key in actions]
+    return sorted(rows, key=lambda row: (row[0].lower(), -row[3], (row[1] or "").lower()))
 
 
 def multi_funded_actions(fiches: list[Fiche]) -> list[Row]:
     rows = []
     for fiche in fiches:
-        kinds = {funder_label(funding.funder_type) for funding in fiche.money.funding if funding.funder_type}
+        kinds = {kind for funding in fiche.money.funding for kind in funder_types(funding) if kind}
         if len(kinds) >= 2:
             amount = sum((funding.amount for funding in fiche.money.funding), Decimal(0))
             rows.append((fiche.title, fiche.structure, len(kinds), len(fiche.money.funding), amount))
@@ -352,9 +383,18 @@ def initiative_share(fiches: list[Fiche]) -> list[Row]:
 
 
 def status_and_end_reasons(fiches: list[Fiche]) -> list[Row]:
-    counts = Counter((label("status", fiche.status), fiche.end_reason) for fiche in fiches if fiche.status)
-    rows = [(*key, n) for key, n in counts.items()]
-    return sorted(rows, key=lambda row: (row[0].lower(), -row[2], (row[1] or "").lower()))
+    """One row per status: its actions, those without an end reason, and the reasons with their counts."""
+    by_status: defaultdict[str, list[Fiche]] = defaultdict(list)
+    for fiche in fiches:
+        if fiche.status:
+            by_status[label("status", fiche.status)].append(fiche)
+    rows = []
+    for status, found in by_status.items():
+        reasons = Counter(fiche.end_reason for fiche in found if fiche.end_reason)
+        ordered = sorted(reasons.items(), key=lambda pair: (-pair[1], pair[0].lower(), pair[0]))
+        listed = "; ".join(f"{reason} ({n})" for reason, n in ordered) or None
+        rows.append((status, Decimal(len(found)), Decimal(len(found) - sum(reasons.values())), listed))
+    return sorted(rows, key=lambda row: (-row[1], row[0].lower()))
 
 
 def people_per_structure(fiches: list[Fiche]) -> list[Row]:
@@ -391,10 +431,10 @@ def unlisted(fiche: Fiche) -> list[tuple[str, str]]:
             concept = vocabulary.lookup(scheme, value)
             if not concept.listed:
                 found.append((scheme, concept.label))
-    for funding in fiche.money.funding:
-        if funding.funder_type:
-            scheme = "funder-category" if funding.funder_type in CATEGORIES else "partner"
-            concept = vocabulary.lookup(scheme, funding.funder_type)
+    for funder in (funder for funding in fiche.money.funding for funder in funding.funders):
+        if funder.type:
+            scheme = "funder-category" if funder.type in CATEGORIES else "partner"
+            concept = vocabulary.lookup(scheme, funder.type)
             if not concept.listed:
                 found.append((scheme, concept.label))
     return found
@@ -420,9 +460,10 @@ DATA_CHECKS: dict[str, Callable[[Fiche], bool]] = {
     "no territory": lambda fiche: not fiche.territories,
     "no partner type": lambda fiche: not fiche.partners,
     "no year": lambda fiche: not fiche.year,
-    "no total budget": lambda fiche: fiche.money.budget_total is None,
-    "no funder named with an amount": lambda fiche: not fiche.money.funding,
-    "no money at all": lambda fiche: fiche.money.budget_total is None and not fiche.money.funding,
+    "no budget (total or expenses)": lambda fiche: budget(fiche) is None,
+    "no contribution": lambda fiche: not fiche.money.funding,
+    "contribution from an unnamed funder": lambda fiche: any(not f.funders for f in fiche.money.funding),
+    "no money at all": lambda fiche: budget(fiche) is None and not fiche.money.funding,
     "amounts that do not add up": lambda fiche: bool(fiche.money.flags),
     "no people figures": lambda fiche: not fiche.money.people,
     "cut-off fiche": lambda fiche: fiche.truncated,

@@ -26,7 +26,7 @@ from csgraph.action_index import (
 )
 from csgraph.build import BuildReport, build
 from csgraph.mapping import FUNDER_CATEGORIES
-from csgraph.model import Fiche
+from csgraph.model import Fiche, Funder
 from csgraph.names import plain
 from csgraph.site.actions import COLUMNS, PAGE_SIZE
 from csgraph.site.app import Site, create_app
@@ -56,13 +56,13 @@ def fiche_keys(fiche: Fiche, facet: str) -> set[str]:
         return {
             local_name(
                 vocabulary.lookup(
-                    "funder-category" if funding.funder_type in FUNDER_CATEGORIES else "partner",
-                    funding.funder_type,
+                    "funder-category" if funder.type in FUNDER_CATEGORIES else "partner", funder.type
                 ).iri
             )
-            if funding.funder_type
+            if funder.type
             else "non-nomme"
             for funding in fiche.money.funding
+            for funder in funding.funders or (Funder("", None),)
         }
     attribute, scheme = CONCEPT_FACETS[facet]
     values = getattr(fiche, attribute)

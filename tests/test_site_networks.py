@@ -167,7 +167,8 @@ def test_funders_list_the_actions_they_fund(client: TestClient) -> None:
     listed = client.get("/actions.json?funder=caf").json()["actions"]
     assert [row["title"] for row in listed] == [title.rsplit(" (", 1)[0] for title, _ in caf["actions"]]
     as_written = [item for item in data["nodes"] if item["kind"] == "financeur" and item["page"] is None]
-    assert [item["label"] for item in as_written] == ["subvention"]  # `subvention 7000` names no funder
+    # `subvention 7000` names no funder: it is the unnamed funder, never one called `subvention`.
+    assert [item["label"] for item in as_written] == ["financeur non nommé"]
     for item in data["nodes"]:
         if item["page"]:
             assert client.get(item["page"]).status_code == 200, item["page"]

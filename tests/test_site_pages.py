@@ -192,11 +192,12 @@ def test_action_page_has_fields_texts_money_and_source(
         ("/partner/caf", "Caf"),
         ("/status/en-cours", "En cours"),
         ("/funder-category/usagers", "Usagers"),
-        ("/funder/msa-et-cchpm", "MSA et CCHPM"),
+        ("/funder/cchpm", "CCHPM"),  # `MSA et CCHPM`: MSA is known by its type, CCHPM by its name
         ("/scheme/keyword", "Mots clés"),
         ("/structure/62-centre-social-jacques-brel", "CENTRE SOCIAL JACQUES BREL"),
         ("/action/allez-les-filles-540b9eb364", "ALLEZ LES FILLES"),
-        ("/funding/allez-les-filles-540b9eb364-1", "subvention"),
+        ("/funding/acces-au-numerique-c189c80e3f-2", "MSA et CCHPM"),
+        ("/funding/allez-les-filles-540b9eb364-1", "allez-les-filles-540b9eb364-1"),  # names no funder
     ],
 )
 def test_each_kind_of_page_answers_with_its_title(site_client: TestClient, address: str, title: str) -> None:

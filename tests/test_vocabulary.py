@@ -79,6 +79,7 @@ DATATYPE_PROPERTIES = [
     "truncated",
     "year",
     "budgetTotal",
+    "funderCount",
     "amountsDisagree",
     "role",
     "count",

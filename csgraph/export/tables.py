@@ -116,6 +116,7 @@ TABLES = (
             "funding_id",
             "action_id",
             "funder",
+            "funders",
             "funder_type_id",
             "funder_type",
             "funder_id",
@@ -125,7 +126,7 @@ TABLES = (
         ),
         "Financements (tableau CSV)",
         "Fundings (CSV table)",
-        ("amount",),
+        ("funders", "amount"),
     ),
     Table(
         "declared-grants.csv",
@@ -249,16 +250,22 @@ def concept_rows(
     ]
 
 
+def locals_of(properties: Properties, predicate: str, namespace: str) -> str:
+    """Several join keys in one cell, as `labels` writes their names."""
+    return " | ".join(local(iri, namespace) for iri in iris(properties, predicate))
+
+
 def funding_row(index: Nodes, grant: str, properties: Properties) -> list[str]:
-    funder_type = next(iter(iris(properties, CSG + "funderType")), "")
-    funder = next(iter(iris(properties, SCHEMA + "funder")), "")
+    """One row per contribution, so that the amounts add up: `funders` says how many the fiche names for it
+    (0: none, `subvention 7000`; 2: `MSA et CCHPM`, whose types and named funders share the cells)."""
     return [
         local(grant, PREFIXES["funding"]),
         local(next(iter(iris(properties, SCHEMA + "fundedItem")), ""), PREFIXES["action"]),
         first(properties, RDFS + "label"),
-        local(funder_type, BASE),
-        index.label(funder_type),
-        local(funder, PREFIXES["funder"]),
+        first(properties, CSG + "funderCount"),
+        locals_of(properties, CSG + "funderType", BASE),
+        labels(index, properties, CSG + "funderType"),
+        locals_of(properties, SCHEMA + "funder", PREFIXES["funder"]),
         first(properties, SCHEMA + "amount"),
         first(properties, SCHEMA + "currency"),
         first(properties, CSG + "sourceText"),

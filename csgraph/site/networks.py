@@ -224,6 +224,7 @@ def summarised(projected: networks.View, lang: str) -> tuple[networks.View, list
             kind=kind,
             actions=len(behind),
             euros=sum(graph.nodes[node]["euros"] for node in members),
+            jointly=sum(graph.nodes[node].get("jointly", 0) for node in members),
             behind=behind,
         )
         hidden = view_words.kind_words(kind, len(members), lang)

@@ -7,12 +7,13 @@ stop after `SHOWN` rows, the full list being the actions page's job.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pyoxigraph as ox
 
+from csgraph.graph_actions import givers
 from csgraph.names import plain
 from csgraph.site.describe import (
     DCTERMS,
@@ -42,13 +43,22 @@ ROV, LOCN, SCHEMA = PREFIXES["rov"], PREFIXES["locn"], PREFIXES["schema"]
 NETWORK_NODES = 24  # neighbours drawn around a structure
 
 
+UNNAMED = "financeur non nommé"
+"""How pages name the giver of money a fiche states without naming who gives it (`subvention 7000`), as
+the network views do (labels are French, as the concepts' are)."""
+
+
 @dataclass(frozen=True)
 class Grant:
+    """One contribution; `givers` pairs each funder (a named one, else its type) with its type: several
+    when the fiche names them together (`MSA et CCHPM`), none when it names nobody."""
+
     iri: str
-    label: str
+    label: str  # the funders as written, "" when the fiche names none
     amount: Decimal | None
-    funder: Ref | None
-    funder_type: Ref | None
+    funders: tuple[Ref, ...]
+    funder_types: tuple[Ref, ...]
+    givers: tuple[tuple[Ref, Ref | None], ...]
     source_text: str | None
     action: Ref | None = None
 
@@ -83,32 +93,54 @@ class Action:
         return sum((grant.amount for grant in self.grants if grant.amount is not None), Decimal(0))
 
 
-GRANT_COLUMNS = """?g ?label ?amount ?funder ?funderLabel ?type ?typeLabel ?text"""
+GRANT_COLUMNS = """?g ?label ?amount ?funder ?funderLabel ?ownType ?type ?typeLabel ?text"""
 
 GRANT_PATTERN = """
     OPTIONAL { ?g rdfs:label ?label }
     OPTIONAL { ?g schema:amount ?amount }
-    OPTIONAL { ?g schema:funder ?funder OPTIONAL { ?funder skos:prefLabel ?funderLabel } }
+    OPTIONAL {
+        ?g schema:funder ?funder
+        OPTIONAL { ?funder skos:prefLabel ?funderLabel } OPTIONAL { ?funder csg:funderType ?ownType }
+    }
     OPTIONAL {
         ?g csg:funderType ?type OPTIONAL { ?type skos:prefLabel ?typeLabel FILTER(LANG(?typeLabel) = "fr") }
     }
     OPTIONAL { ?g csg:sourceText ?text }"""
 
 
-def grant_of(row: Row, action: Ref | None = None) -> Grant:
-    def ref(node: str, name: str) -> Ref | None:
-        if node not in row:
-            return None
-        return Ref(row.get(name, ox.Literal(local_name(row[node].value))).value, row[node].value)
+def grants_of(rows: Iterable[Row], action: Callable[[Row], Ref | None] = lambda row: None) -> list[Grant]:
+    """The contributions of GRANT_PATTERN's rows: one row per funder and type a contribution names."""
+    seen: dict[str, list[Row]] = {}
+    for row in rows:
+        seen.setdefault(row["g"].value, []).append(row)
+    return [grant_of(grant_rows, action(grant_rows[0])) for grant_rows in seen.values()]
 
-    label = row.get("label")
+
+def grant_of(rows: list[Row], action: Ref | None) -> Grant:
+    def refs(node: str, name: str) -> dict[str, Ref]:
+        found = {
+            row[node].value: row.get(name, ox.Literal(local_name(row[node].value)))
+            for row in rows
+            if node in row
+        }
+        return {iri: Ref(label.value, iri) for iri, label in sorted(found.items())}
+
+    funders, types = refs("funder", "funderLabel"), refs("type", "typeLabel")
+    own: dict[str, str | None] = {iri: None for iri in funders}
+    own.update({row["funder"].value: row["ownType"].value for row in rows if "ownType" in row})
+    paired = givers(own, set(types))
+    first, label = rows[0], rows[0].get("label")
     return Grant(
-        row["g"].value,
+        first["g"].value,
         label.value if label else "",
-        amount(row.get("amount")),
-        ref("funder", "funderLabel"),
-        ref("type", "typeLabel"),
-        row["text"].value if "text" in row else None,
+        amount(first.get("amount")),
+        tuple(funders.values()),
+        tuple(types.values()),
+        tuple(
+            ((funders.get(giver) or types[giver]), types.get(kind) if kind else None)
+            for giver, kind in paired
+        ),
+        first["text"].value if "text" in first else None,
         action,
     )
 
@@ -123,10 +155,7 @@ def action(store: ox.Store, iri: str) -> Action | None:
         f"SELECT DISTINCT {GRANT_COLUMNS} WHERE {{ ?g schema:fundedItem $node . {GRANT_PATTERN} }}",
         node=node_term,
     )
-    grants = sorted(
-        {row["g"].value: grant_of(row) for row in rows}.values(),
-        key=lambda grant: (-(grant.amount or 0), grant.label, grant.iri),
-    )
+    grants = sorted(grants_of(rows), key=lambda grant: (-(grant.amount or 0), grant.label, grant.iri))
     owned = select(
         store,
         """SELECT ?kind ?x ?label ?amount ?role ?count ?approximate ?text WHERE {
@@ -236,21 +265,27 @@ def listing(store: ox.Store, pattern: str, **values: Term) -> Listing:
 
 @dataclass
 class FunderTotal:
-    """Money from one funder (or one funder type when the fiche names no funder) to a set of actions."""
+    """Money from one funder (or one funder type when the fiche names no funder) to a set of actions;
+    `jointly` is the part stated for it and other funders together, each one's share not said."""
 
     ref: Ref
     funder_type: Ref | None
     grants: int
     total: Decimal
+    jointly: Decimal = Decimal(0)
 
 
 def funder_totals(grants: Iterable[Grant]) -> list[FunderTotal]:
+    """Per funder, its contributions in full; money from nobody named is the unnamed funder's, apart per
+    contribution (its page is the contribution's)."""
     totals: dict[str, FunderTotal] = {}
     for grant in grants:
-        ref = grant.funder or grant.funder_type or Ref(grant.label or "?", grant.iri)
-        entry = totals.setdefault(ref.iri, FunderTotal(ref, grant.funder_type, 0, Decimal(0)))
-        entry.grants += 1
-        entry.total += grant.amount or 0
+        for ref, kind in grant.givers or ((Ref(grant.label or UNNAMED, grant.iri), None),):
+            entry = totals.setdefault(ref.iri, FunderTotal(ref, kind, 0, Decimal(0)))
+            entry.grants += 1
+            entry.total += grant.amount or 0
+            if len(grant.givers) > 1:
+                entry.jointly += grant.amount or 0
     return sorted(totals.values(), key=lambda total: (-total.total, plain(total.ref.label)))
 
 
@@ -298,12 +333,9 @@ class Structure:
     keywords: list[Counted]
     publics: list[Counted]
     funders: list[FunderTotal]
+    funded: Decimal  # each contribution once, though funders named together each show it in full
     identity: Identity | None = None
     declared: list[DeclaredGrant] = field(default_factory=list)
-
-    @property
-    def funded(self) -> Decimal:
-        return sum((funder.total for funder in self.funders), Decimal(0))
 
 
 def structure(store: ox.Store, iri: str) -> Structure | None:
@@ -337,6 +369,7 @@ def structure(store: ox.Store, iri: str) -> Structure | None:
         node=term,
     )
     departements = node.links(CSG + "departement")
+    grants = grants_of(rows)
     return Structure(
         node,
         node.first(SKOS + "prefLabel") or local_name(iri),
@@ -346,7 +379,8 @@ def structure(store: ox.Store, iri: str) -> Structure | None:
         counted("partnerType"),
         counted("keyword"),
         counted("public"),
-        funder_totals({row["g"].value: grant_of(row) for row in rows}.values()),
+        funder_totals(grants),
+        sum((grant.amount or 0 for grant in grants), Decimal(0)),
         identity(store, node),
         declared_grants(store, term),
     )
@@ -554,22 +588,22 @@ def funder(store: ox.Store, iri: str) -> FunderPage | None:
         }}""",
         node=term,
     )
-    shown = {
-        row["g"].value: grant_of(row, Ref(row.get("title", row["a"]).value, row["a"].value)) for row in rows
-    }
+    shown = grants_of(rows, lambda row: Ref(row.get("title", row["a"]).value, row["a"].value))
+    structure_of = {row["g"].value: row for row in rows if "s" in row}
     by_structure: dict[str, FunderTotal] = {}
-    for row in rows:
-        if "s" in row:
+    for grant in shown:  # one per contribution: a row per type it names would count it twice
+        if grant.iri in structure_of:
+            row = structure_of[grant.iri]
             ref = Ref(row.get("structure", row["s"]).value, row["s"].value)
             entry = by_structure.setdefault(ref.iri, FunderTotal(ref, None, 0, Decimal(0)))
             entry.grants += 1
-            entry.total += amount(row.get("amount")) or 0
+            entry.total += grant.amount or 0
     return FunderPage(
         node,
         node.first(SKOS + "prefLabel") or local_name(iri),
         node.links(CSG + "funderType"),
         integer(totals.get("n")),
         amount(totals.get("total")) or Decimal(0),
-        sorted(shown.values(), key=lambda grant: (-(grant.amount or 0), grant.iri)),
+        sorted(shown, key=lambda grant: (-(grant.amount or 0), grant.iri)),
         sorted(by_structure.values(), key=lambda total: (-total.total, plain(total.ref.label))),
     )
