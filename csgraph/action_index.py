@@ -39,7 +39,7 @@ import pyoxigraph as ox
 from csgraph.departements import all_departements, find_departement
 from csgraph.errors import UnknownValue
 from csgraph.fields import TEXT_FIELDS
-from csgraph.names import LIGATURES, name_key, plain
+from csgraph.names import casefolded, name_key, plain
 from csgraph.store import STAMP_FILE, fresh_store
 from csgraph.vocabulary import BASE, PREFIXES, scheme_iri
 from csgraph.writing import atomic_write
@@ -375,9 +375,7 @@ class TextSearch:
             connection.execute("CREATE TABLE stamp (format INTEGER, graph_sha256 TEXT)")
             connection.execute("INSERT INTO stamp VALUES (?, ?)", (FORMAT, digest))
             # FTS5 folds accents but keeps `œ` a letter of its own: written `oe` here, as `plain` writes it.
-            rows = (
-                (number, text.casefold().translate(LIGATURES)) for number, text in enumerate(texts, start=1)
-            )
+            rows = ((number, casefolded(text)) for number, text in enumerate(texts, start=1))
             connection.executemany("INSERT INTO texts (rowid, text) VALUES (?, ?)", rows)
 
     @classmethod

@@ -12,16 +12,31 @@ import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
-LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
+# The combining accents of Latin letters (U+034F, a joiner of combining class 0, is not one): removed by
+# one regular expression, so that only the rare other non-ASCII characters are looked up one by one.
+LATIN_MARKS = re.compile("[\u0300-\u034e\u0350-\u036f]+")
+OTHER = re.compile(r"[^\x00-\x7f]")
+
+
+def _unless_mark(found: re.Match[str]) -> str:
+    return "" if unicodedata.combining(found.group()) else found.group()
+
+
+def casefolded(text: str) -> str:
+    """Casefolded, ligatures spelt out (`Œuvre` → `oeuvre`), accents kept: what the full-text index reads."""
+    return text.casefold().replace("œ", "oe").replace("æ", "ae")
 
 
 def plain(text: str) -> str:
     """Casefolded text without diacritics or ligatures (`Côtes` → `cotes`, `Œuvre` → `oeuvre`).
 
-    Shared by every comparison of names that users type with or without accents and capitals.
+    Shared by every comparison of names that users type with or without accents and capitals, and by the
+    similar actions' reading of every text, hence the regular expressions rather than a loop per character.
     """
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(LIGATURES))
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+    if text.isascii():
+        return text.casefold()
+    decomposed = unicodedata.normalize("NFKD", casefolded(text))
+    return OTHER.sub(_unless_mark, LATIN_MARKS.sub("", decomposed))
 
 
 def name_key(text: str) -> str:

@@ -27,6 +27,7 @@ from csgraph.errors import InputError
 from csgraph.fiches import HEADINGS, PAGE_HEADER, PARTNER_SUBHEADING, read_fiches
 from csgraph.fields import FIELDS, Field
 from csgraph.model import Fiche, Notice
+from csgraph.names import plain
 
 from .conftest import SAMPLE
 
@@ -307,3 +308,12 @@ def test_build_gives_a_graph_that_parses_back(tmp_path_factory: pytest.TempPathF
     for fiche in once:
         for value in fiche.texts.values():
             assert (None, None, Literal(value, lang="fr")) in graph
+
+
+@PROFILE
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=40))
+@example("Côtes-d'Armor, Œuvre, l’été « 2 € » ﬁn Ǆ \u034f\u0301")
+def test_plain_drops_exactly_the_combining_marks(text: str) -> None:
+    """`plain` is fast by regular expressions; it must fold as the one-character-at-a-time definition does."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("œ", "oe").replace("æ", "ae"))
+    assert plain(text) == "".join(char for char in decomposed if not unicodedata.combining(char))
