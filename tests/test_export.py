@@ -4,6 +4,7 @@ describes the very bytes written, and the same graph always gives the same files
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -25,6 +26,7 @@ from csgraph.errors import InputError
 from csgraph.export import ExportReport, export, sorting
 from csgraph.export.catalog import CATALOG_FILE, CatalogSettings
 from csgraph.export.formats import FORMATS
+from csgraph.export.nodes import indexed_lines
 from csgraph.export.tables import TABLES
 from csgraph.model import Fiche
 
@@ -105,6 +107,44 @@ def test_many_small_sorted_runs_give_the_same_files(
     monkeypatch.setattr(sorting, "BACKWARDS_BLOCK", 100)
     again = export(sample_graph, tmp_path / "again", settings=CatalogSettings(base_url=BASE_URL))
     assert file_bytes(again.out_dir) == file_bytes(exported.out_dir)
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_the_files_are_the_same_bytes_whatever_the_workers(
+    sample_graph: Path, exported: ExportReport, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+):
+    """The formats shared between 1 or 3 workers (2 by default here), merged in blocks of 7 lines."""
+    monkeypatch.setattr(sorting, "RUN_BYTES", 5000)
+    monkeypatch.setattr(sorting, "MERGED_LINES", 7)
+    again = export(sample_graph, tmp_path, settings=CatalogSettings(base_url=BASE_URL), workers=workers)
+    assert file_bytes(again.out_dir) == file_bytes(exported.out_dir)
+    assert again.rows == exported.rows and again.triples == exported.triples
+
+
+def failing_tables(*_: object) -> None:
+    raise InputError("the disk is full")
+
+
+def test_a_share_that_fails_leaves_the_folder_as_it_was(
+    sample_graph: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """One worker's formats fail after the other's are written: no file reaches the folder, old or new."""
+    before = export(sample_graph, tmp_path, ["turtle"], workers=1)
+    kept = file_bytes(before.out_dir)
+    monkeypatch.setitem(FORMATS, "csv", dataclasses.replace(FORMATS["csv"], write=failing_tables))
+    with pytest.raises(InputError, match="disk is full"):
+        export(sample_graph, tmp_path, ["jsonld", "csv", "ntriples"], workers=2)
+    assert file_bytes(tmp_path) == kept
+
+
+def test_a_predicate_written_in_a_literal_is_not_indexed():
+    label = "<http://www.w3.org/2004/02/skos/core#prefLabel>"
+    block = (
+        f'<https://x/a> {label} "A" .\n'
+        f'<https://x/b> <https://x/title> "fake {label} \\"B\\" ." .\n'
+        f'_:c {label} "C" .\n'
+    ).encode()
+    assert indexed_lines(block) == [block.splitlines(keepends=True)[0], block.splitlines(keepends=True)[2]]
 
 
 def jsonld_nodes(report: ExportReport) -> dict[str, dict[str, object]]:

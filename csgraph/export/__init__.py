@@ -5,11 +5,15 @@ parsed to N-Triples on disk, sorted in runs and merged (`sorting`); every format
 is then written from those sorted lines in one pass, subject by subject, looking other nodes up in a small
 index of names (`nodes`); last, catalog.ttl describes the files written (`catalog`). Everything emitted is
 sorted, so exporting the same graph twice gives the same bytes.
+
+The formats are shared between the cores (`shares`), each share written by one worker from a reading of
+graph.nt of its own, into a staging folder: the files reach `out_dir` only once every share is written.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +25,7 @@ from csgraph.errors import InputError
 from csgraph.export.catalog import (
     CATALOG_FILE,
     CatalogSettings,
+    Coverage,
     ExportedFile,
     Survey,
     catalog_description,
@@ -29,7 +34,8 @@ from csgraph.export.catalog import (
 )
 from csgraph.export.formats import FORMATS, Format
 from csgraph.export.nodes import grouped
-from csgraph.export.sorting import SORTED_FILE, sort_graph
+from csgraph.export.sorting import SORTED_FILE, SortedGraph, sort_graph
+from csgraph.pool import in_order
 from csgraph.writing import write_bytes
 
 __all__ = ["EXPORT_DIR", "FORMATS", "CatalogSettings", "ExportReport", "export"]
@@ -74,32 +80,77 @@ def scratch_folder(out_dir: Path) -> Iterator[Path]:
         raise
 
 
+@dataclass(frozen=True)
+class Share:
+    """What one worker writes: some formats from one reading of graph.nt, and the survey for the catalog."""
+
+    graph: SortedGraph
+    folder: Path
+    formats: tuple[str, ...]
+    survey: bool
+
+
+def shares(outputs: list[Format], workers: int) -> list[tuple[str, ...]]:
+    """The formats in at most `workers` groups of about equal cost (the costliest first, each to the
+    group that costs least so far); the survey goes with the first group."""
+    groups: list[list[Format]] = [[] for _ in range(max(1, min(workers, len(outputs))))]
+    for output in sorted(outputs, key=lambda entry: -entry.cost):
+        min(groups, key=lambda group: sum(entry.cost for entry in group)).append(output)
+    return [tuple(entry.name for entry in group) for group in groups if group]
+
+
+def write_share(share: Share) -> Iterator[tuple[dict[str, int], Coverage | None]]:
+    """One share's files, each subject of graph.nt handed to every format of the share that wants it."""
+    with contextlib.ExitStack() as writers:
+        sinks = [
+            writers.enter_context(FORMATS[name].write(share.graph, share.folder)) for name in share.formats
+        ]
+        survey = Survey(share.graph.index) if share.survey else None
+        consumers = [sink.add for sink in sinks if sink.add] + ([survey.add] if survey else [])
+        if consumers:
+            for subject, properties in grouped(
+                ox.parse(path=share.graph.path, format=ox.RdfFormat.N_TRIPLES)
+            ):
+                for consume in consumers:
+                    consume(subject, properties)
+    yield (
+        {name: count for sink in sinks for name, count in sink.rows.items()},
+        survey.coverage() if survey else None,
+    )
+
+
 def export(
     graph_path: Path,
     out_dir: Path,
     formats: Sequence[str] | None = None,
     settings: CatalogSettings | None = None,
+    workers: int | None = None,
 ) -> ExportReport:
-    """Write the chosen formats (default: all) into `out_dir`, then `catalog.ttl` describing the files."""
+    """Write the chosen formats (default: all) into `out_dir`, then `catalog.ttl` describing the files.
+
+    `workers` defaults to every core; the files are the same bytes whatever their number.
+    """
     outputs = chosen(formats)
     settings = checked_settings(settings or CatalogSettings())
     if any((out_dir / name).resolve() == graph_path.resolve() for output in outputs for name in output.files):
         raise InputError(f"{out_dir} holds the graph itself; export to another folder (--out)")
-    with scratch_folder(out_dir) as work, contextlib.ExitStack() as writers:
+    with scratch_folder(out_dir) as work:
         graph = sort_graph(graph_path, work / SORTED_FILE, work)
-        sinks = [writers.enter_context(output.write(graph, out_dir)) for output in outputs]
-        survey = Survey(graph.index)
-        consumers = [sink.add for sink in sinks if sink.add] + [survey.add]
-        for subject, properties in grouped(ox.parse(path=graph.path, format=ox.RdfFormat.N_TRIPLES)):
-            for consume in consumers:
-                consume(subject, properties)
+        staging = work / "files"
+        staging.mkdir()
+        groups = shares(outputs, workers or os.cpu_count() or 1)
+        tasks = [Share(graph, staging, group, number == 0) for number, group in enumerate(groups)]
+        results = list(in_order(write_share, tasks, len(tasks)))
+        for name in (name for output in outputs for name in output.files):
+            os.replace(staging / name, out_dir / name)
+    rows = {name: count for written, _ in results for name, count in written.items()}
+    coverage = next(surveyed for _, surveyed in results if surveyed is not None)
     files = [
         ExportedFile.of(out_dir / name, distribution)
         for output in outputs
         for name, distribution in output.files.items()
     ]
-    rows = {name: count for sink in sinks for name, count in sink.rows.items()}
     report = ExportReport(out_dir, files, rows, graph.triples)
-    catalog = catalog_graph(catalog_description(survey.coverage(), report.files, settings))
+    catalog = catalog_graph(catalog_description(coverage, report.files, settings))
     write_bytes(report.catalog, catalog.serialize(format="turtle", encoding="utf-8"))
     return report

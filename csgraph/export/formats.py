@@ -29,6 +29,7 @@ class Format:
     description: str  # for the `--format` help
     write: Writer  # writes `files` into the folder it is given
     files: Mapping[str, Distribution]  # file name → what a portal must know of it, in the order reported
+    cost: int  # seconds it took to write at 10k fiches, rounded: how formats are shared between workers
 
 
 FORMATS = {
@@ -43,6 +44,7 @@ FORMATS = {
                     "text/turtle", "RDF_TURTLE", "Graphe complet (Turtle)", "Full graph (Turtle)", True
                 )
             },
+            2,
         ),
         Format(
             "ntriples",
@@ -57,6 +59,7 @@ FORMATS = {
                     True,
                 )
             },
+            0,
         ),
         Format(
             "jsonld",
@@ -67,6 +70,7 @@ FORMATS = {
                     "application/ld+json", "JSON_LD", "Graphe complet (JSON-LD)", "Full graph (JSON-LD)", True
                 )
             },
+            5,
         ),
         Format(
             "csv",
@@ -76,6 +80,7 @@ FORMATS = {
                 table.file_name: Distribution("text/csv", "CSV", table.title_fr, table.title_en)
                 for table in tables.TABLES
             },
+            3,
         ),
         Format(
             "spreadsheet",
@@ -90,6 +95,7 @@ FORMATS = {
                 )
                 for table in tables.TABLES
             },
+            2,
         ),
     )
 }

@@ -15,9 +15,13 @@ FILE = SORTED_FILE
 
 @contextlib.contextmanager
 def write(graph: SortedGraph, out_dir: Path) -> Iterator[Sink]:
-    """Move the sorted graph into `out_dir` once the pass is over: the other writers read it until then.
+    """Link the sorted graph into `out_dir` once this pass is over.
 
-    The sort writes beside `out_dir` (in its scratch folder), so the move is a rename.
+    A link, not a move: the other formats may still be reading graph.nt in another worker. The sort
+    writes in `out_dir`'s scratch folder, on the same disk, so the link costs nothing.
     """
     yield Sink()
-    os.replace(graph.path, out_dir / FILE)
+    linked = out_dir / f".{FILE}.linking"
+    linked.unlink(missing_ok=True)
+    os.link(graph.path, linked)
+    os.replace(linked, out_dir / FILE)

@@ -1,7 +1,8 @@
 """The graph as sorted, distinct N-Triples lines on disk, which every export format is written from.
 
 Sorting in runs of RUN_BYTES merged from disk keeps a national graph within a few hundred megabytes, and
-sorted lines come grouped by subject, so that writers can take the graph one subject at a time.
+sorted lines come grouped by subject, so that writers can take the graph one subject at a time. A graph of
+one run (10k fiches) is that run, renamed; lines are written and searched in blocks, not one by one.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from csgraph.errors import InputError
-from csgraph.export.nodes import INDEXED, Nodes
+from csgraph.export.nodes import Nodes, indexed_lines
 from csgraph.store import require_graph
 from csgraph.writing import atomic_write
 
 SORTED_FILE = "graph.nt"
-RUN_BYTES = 64 << 20  # N-Triples sorted in memory at a time
+RUN_BYTES = 128 << 20  # N-Triples sorted in memory at a time
+MERGED_LINES = 1 << 16  # lines of a merge written at a time
 BACKWARDS_BLOCK = 1 << 20
 
 
@@ -41,19 +43,25 @@ def sort_graph(graph_path: Path, target: Path, work: Path) -> SortedGraph:
     if not runs:
         raise InputError("the graph holds no triple; rebuild it with `csgraph build`", str(graph_path))
     triples, indexed = 0, []
-    with atomic_write(target) as stream:
-        for line in merged(runs):
-            stream.write(line)
-            triples += 1
-            if INDEXED.match(line):
-                indexed.append(line)
-    for run in runs:
-        run.unlink()
+    if len(runs) == 1:
+        os.replace(runs[0], target)
+        with open(target, "rb") as stream:
+            while block := b"".join(stream.readlines(RUN_BYTES)):
+                triples += block.count(b"\n")
+                indexed.extend(indexed_lines(block))
+    else:
+        with atomic_write(target) as stream:
+            for block in merged(runs):
+                stream.write(block)
+                triples += block.count(b"\n")
+                indexed.extend(indexed_lines(block))
+        for run in runs:
+            run.unlink()
     return SortedGraph(target, triples, Nodes.parse(b"".join(indexed)))
 
 
 def sorted_runs(graph_path: Path, work: Path) -> list[Path]:
-    """The graph's N-Triples lines in sorted files of RUN_BYTES each.
+    """The graph's N-Triples lines in sorted files of distinct lines, RUN_BYTES each at most.
 
     Read from graph.ttl rather than the store: Oxigraph parses Turtle ~8 times faster than its on-disk
     store gives triples back, and the store holds the same triples (its stamp says so).
@@ -70,16 +78,15 @@ def sorted_runs(graph_path: Path, work: Path) -> list[Path]:
     runs: list[Path] = []
     with open(unsorted, "rb") as stream:
         while lines := stream.readlines(RUN_BYTES):
-            lines.sort()
             runs.append(work / f"run-{len(runs)}.nt")
             with open(runs[-1], "wb") as run:
-                run.writelines(lines)
+                run.write(b"".join(sorted(set(lines))))
     unsorted.unlink()
     return runs
 
 
 def merged(runs: Sequence[Path]) -> Iterator[bytes]:
-    """The distinct lines of sorted files, in byte order.
+    """The distinct lines of sorted files, in byte order, in blocks of MERGED_LINES lines.
 
     Oxigraph escapes every control character in N-Triples, so sorting lines with their `\\n` is sorting
     them without it.
@@ -87,10 +94,16 @@ def merged(runs: Sequence[Path]) -> Iterator[bytes]:
     with contextlib.ExitStack() as stack:
         streams = [stack.enter_context(open(run, "rb")) for run in runs]
         previous = b""
+        block: list[bytes] = []
         for line in heapq.merge(*streams):
             if line != previous:
-                yield line
+                block.append(line)
                 previous = line
+                if len(block) == MERGED_LINES:
+                    yield b"".join(block)
+                    block = []
+        if block:
+            yield b"".join(block)
 
 
 def lines_backwards(path: Path) -> Iterator[bytes]:
