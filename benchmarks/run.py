@@ -37,7 +37,7 @@ from csgraph.engines import select_oxigraph
 from csgraph.store import fresh_store, open_graph
 
 HERE = Path(__file__).resolve().parent
-CSGRAPH = [sys.executable, "-m", "csgraph"]
+CSGRAPH = [sys.executable, "-m", "csgraph", "--lang", "en"]  # its summaries are read below
 # Values for the required parameters of bundled queries (`# param:` headers).
 PARAM_VALUES = {"departement": "62"}
 NAIVE_QUERY = "naive baseline's keyword × partner"

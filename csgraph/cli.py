@@ -52,6 +52,14 @@ DEFAULT_GRAPH = DEFAULT_OUT / GRAPH_FILE
 
 Strict = Annotated[bool, typer.Option("--strict", help="Fail (exit 1) when the input raised warnings.")]
 Report = Annotated[Path | None, typer.Option("--report", help="Write the warnings to this file as JSON.")]
+Inputs = Annotated[
+    list[Path] | None,
+    typer.Argument(metavar="FICHES", help="Fiche files or folders (default: data/)."),
+]
+Params = Annotated[
+    list[str] | None,
+    typer.Option("--param", "-p", metavar="NAME=VALUE", help="A parameter as NAME=VALUE; repeat for more."),
+]
 
 
 def timeout_option(server: str, answer: str, default: float) -> typer.models.OptionInfo:
@@ -224,9 +232,7 @@ def finish_notices(notices: list[Notice], report: Path | None, strict: bool) -> 
 
 @app.command()
 def parse(
-    paths: Annotated[
-        list[Path] | None, typer.Argument(help="Fiche files or folders (default: data/).")
-    ] = None,
+    paths: Inputs = None,
     strict: Strict = False,
     report: Report = None,
 ) -> None:
@@ -257,9 +263,7 @@ def parse(
 
 @app.command()
 def build(
-    paths: Annotated[
-        list[Path] | None, typer.Argument(help="Fiche files or folders (default: data/).")
-    ] = None,
+    paths: Inputs = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for graph.ttl and the store.")] = DEFAULT_OUT,
     store: Annotated[bool, typer.Option(help="Keep an on-disk Oxigraph store beside graph.ttl.")] = True,
     jobs: Annotated[
@@ -391,9 +395,7 @@ def list_queries() -> None:
 @app.command()
 def query(
     name: Annotated[str, typer.Argument(help="A question listed by `csgraph queries`, or a .rq file.")],
-    param: Annotated[
-        list[str] | None, typer.Option("--param", "-p", help="A parameter as NAME=VALUE; repeat for more.")
-    ] = None,
+    param: Params = None,
     graph: Annotated[
         Path | None, typer.Option("--graph", help=f"The built graph to ask (default: {DEFAULT_GRAPH}).")
     ] = None,
@@ -495,7 +497,7 @@ def export(
     ] = DEFAULT_OUT / EXPORT_DIR,
     formats: Annotated[
         list[str] | None,
-        typer.Option("--format", help=f"{format_help()}. Repeat for more (default: all)."),
+        typer.Option("--format", metavar="FORMAT", help=f"{format_help()}. Repeat for more (default: all)."),
     ] = None,
     base_url: Annotated[
         str | None,
@@ -711,9 +713,7 @@ def france_map(
 def chart(
     name: Annotated[str, typer.Argument(help="A question listed by `csgraph queries`, or a .rq file.")],
     out_file: Annotated[Path, typer.Option("--out", help="Where to write the chart: FILE.svg or FILE.png.")],
-    param: Annotated[
-        list[str] | None, typer.Option("--param", "-p", help="A parameter as NAME=VALUE; repeat for more.")
-    ] = None,
+    param: Params = None,
     graph: Annotated[Path, typer.Option("--graph", help="The built graph to ask.")] = DEFAULT_GRAPH,
     value: Annotated[
         str | None,
