@@ -333,9 +333,9 @@ def build(
             soft_wrap=True,
         )
         if store:
-            from csgraph.similar import index_graph
+            from csgraph.indexes import index_built
 
-            index_graph(result.graph)  # the lists' and the similar actions' indexes, from one reading
+            index_built(result.graph)  # the lists', the similar actions' and the answers' indexes
         if result.structure_pages or result.grants:
             print_structure_matches(result)
         out.print(say(count(len(result.notices), "fr", "avertissement"), f"{len(result.notices)} warning(s)"))

@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Literal
 
 import pyoxigraph as ox
 
-from csgraph.catalogue import StoredQuery, parameter_values
+from csgraph.answers import graph_digest, save_answers, saved_answer
+from csgraph.catalogue import StoredQuery, bundled_queries, parameter_values
 from csgraph.errors import QueryError, RemoteError
 from csgraph.results import Results, Term, json_results, literal
 from csgraph.store import open_graph, require_graph
@@ -78,7 +79,25 @@ def run_query(
         raise QueryError("no graph and no endpoint to ask")
     if engine == "rdflib":
         return select_rdflib(load_rdflib(graph), query, values, allowed_services)
-    return select_oxigraph(open_graph(graph), query, values, allowed_services)
+    return saved_answer(graph, with_values(query, values)) or select_oxigraph(
+        open_graph(graph), query, values, allowed_services
+    )
+
+
+def answer_bundled(graph: Path) -> int:
+    """Answer every bundled question that needs no parameter and save the answers beside the store
+    (csgraph.answers), so that `csgraph query` reads them; returns how many. Nothing without a store."""
+    digest = graph_digest(graph)
+    if digest is None:
+        return 0
+    store = open_graph(graph)
+    unbound = [query for query in bundled_queries() if not any(p.required for p in query.parameters)]
+    answers = (
+        (with_values(query, values), select_oxigraph(store, query, values))
+        for query in unbound
+        for values in [parameter_values(query, {})]
+    )
+    return save_answers(graph, digest, answers)
 
 
 def service_endpoints(text: str) -> list[str]:

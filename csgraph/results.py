@@ -132,11 +132,20 @@ def json_node(term: Term) -> dict[str, str]:
 
 
 def json_results(document: dict[str, Any]) -> Results:
+    """Rows of terms; a value repeated row after row (a label, a count) is read once."""
     variables = tuple(document["head"]["vars"])
     bindings = document["results"]["bindings"]
-    return Results(
-        variables, tuple(tuple(json_term(row.get(name)) for name in variables) for row in bindings)
-    )
+    read: dict[tuple[tuple[str, str], ...], Term | None] = {}
+
+    def term(node: dict[str, str] | None) -> Term | None:
+        if node is None:
+            return None
+        seen = tuple(node.items())
+        if seen not in read:
+            read[seen] = json_term(node)
+        return read[seen]
+
+    return Results(variables, tuple(tuple(term(row.get(name)) for name in variables) for row in bindings))
 
 
 def json_term(node: dict[str, str] | None) -> Term | None:

@@ -16,10 +16,12 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from csgraph.answers import saved_answer
 from csgraph.catalogue import LISTED_PARAMETERS, StoredQuery, bundled_queries, normalised, parameter_values
 from csgraph.charts import bar_chart_svg, numeric_columns
 from csgraph.departements import all_departements
@@ -232,13 +234,14 @@ def missing(query: StoredQuery, given: Mapping[str, str]) -> list[str]:
 
 
 async def answer_of(site: Site, query: StoredQuery, values: dict[str, str]) -> Results:
-    """The answer, from a query worker the first time, from the kept answers afterwards."""
+    """The answer saved by the build, or from a query worker the first time; kept afterwards."""
     answers: dict[tuple[object, ...], Results] = site.once("question-answers", dict)
     key = (query.name, *sorted(values.items()))
     if key not in answers:
         if len(answers) >= KEPT_ANSWERS:
             answers.pop(next(iter(answers)), None)
-        answers[key] = await in_worker(site, select_oxigraph, query, values)
+        saved = await run_in_threadpool(saved_answer, site.graph, with_values(query, values))
+        answers[key] = saved or await in_worker(site, select_oxigraph, query, values)
     return answers[key]
 
 

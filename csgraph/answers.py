@@ -1,0 +1,66 @@
+"""The bundled questions answered once per build and kept beside the store, so that asking one is reading it.
+
+A national graph takes seconds to count partners per structure; the answer only changes when the graph
+does. So `csgraph build` answers (`engines.answer_bundled`) every bundled question that needs no
+parameter and saves each answer in `answers/`, in the W3C SPARQL JSON results format, under the sha256 of
+the exact query text the engine would run, the folder stamped with the sha256 of graph.ttl. An answer is
+read back only when the store is fresh, the stamp is this graph's, and the query text is the same byte
+for byte: a question edited since, or given other parameters, is computed as before. Nothing here is
+published: graph.ttl is unchanged, and an endpoint (`--endpoint`) computes its own answers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+from csgraph.results import Results, json_results, render
+from csgraph.store import STAMP_FILE, fresh_store, replace_directory
+from csgraph.writing import write_text
+
+ANSWERS_DIR = "answers"
+STAMP = "stamp.json"
+FORMAT = 1
+
+
+def key(text: str) -> str:
+    """The file name of an answer: the query as the engine receives it, parameters included."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest() + ".json"
+
+
+def graph_digest(graph: Path) -> str | None:
+    """The sha256 of graph.ttl that its fresh store was built from, or None without a fresh store."""
+    if fresh_store(graph) is None:
+        return None
+    return str(json.loads((graph.parent / STAMP_FILE).read_text(encoding="utf-8"))["sha256"])
+
+
+def save_answers(graph: Path, digest: str, answers: Iterable[tuple[str, Results]]) -> int:
+    """Each (query text, answer) saved; returns how many. Written in a folder aside and renamed into
+    place, so that a reader never meets half of them."""
+    folder = graph.parent / ANSWERS_DIR
+    scratch = folder.with_name(f".{folder.name}.building")
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir()
+    saved = 0
+    for text, results in answers:
+        write_text(scratch / key(text), render(results, "json"))
+        saved += 1
+    write_text(scratch / STAMP, json.dumps({"format": FORMAT, "graph_sha256": digest}) + "\n")
+    replace_directory(scratch, folder)
+    return saved
+
+
+def saved_answer(graph: Path, text: str) -> Results | None:
+    """The answer saved for exactly this query text, when it was saved from this very graph."""
+    folder = graph.parent / ANSWERS_DIR
+    try:
+        stamp = json.loads((folder / STAMP).read_text(encoding="utf-8"))
+        if stamp != {"format": FORMAT, "graph_sha256": graph_digest(graph)}:
+            return None
+        return json_results(json.loads((folder / key(text)).read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError):
+        return None
