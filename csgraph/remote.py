@@ -51,13 +51,15 @@ class PushReport:
 
 @dataclass(frozen=True)
 class Endpoint:
-    """An http(s) URL with any `user:password@` taken out into a Basic authorization header.
+    """An http(s) URL with any `user:password@` taken out into a Basic authorization header, and kept
+    for a server that asks for Digest instead (Virtuoso's `/sparql-graph-crud-auth`).
 
     Fuseki and GraphDB usually guard writes with a password; it never appears in a message.
     """
 
     url: str
     authorization: str | None = None
+    credentials: tuple[str, str] | None = None
 
     @classmethod
     def parse(cls, url: str) -> Endpoint:
@@ -66,10 +68,10 @@ class Endpoint:
             raise InputError(f"{url!r} is not an http:// or https:// URL")
         if parts.username is None:
             return cls(url)
-        credentials = f"{urllib.parse.unquote(parts.username)}:{urllib.parse.unquote(parts.password or '')}"
+        user, password = urllib.parse.unquote(parts.username), urllib.parse.unquote(parts.password or "")
         netloc = parts.netloc.rpartition("@")[2]
-        token = base64.b64encode(credentials.encode("utf-8")).decode("ascii")
-        return cls(urllib.parse.urlunsplit(parts._replace(netloc=netloc)), f"Basic {token}")
+        token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+        return cls(urllib.parse.urlunsplit(parts._replace(netloc=netloc)), f"Basic {token}", (user, password))
 
     def with_graph(self, graph: str | None) -> Endpoint:
         """The Graph Store Protocol address of one graph: `?default` or `?graph=IRI`."""
@@ -80,7 +82,7 @@ class Endpoint:
                 )
             return self
         query = "default" if graph is None else urllib.parse.urlencode({"graph": graph})
-        return Endpoint(f"{self.url}?{query}", self.authorization)
+        return Endpoint(f"{self.url}?{query}", self.authorization, self.credentials)
 
 
 def push_graph(
@@ -230,20 +232,31 @@ def send(
     `timeout` is the seconds each read of the answer may take; connecting takes CONNECT_SECONDS at most.
     """
     all_headers = {"User-Agent": "csgraph", **headers}
-    if target.authorization:
-        all_headers["Authorization"] = target.authorization
     connect = min(CONNECT_SECONDS, timeout)
-    opener = urllib.request.build_opener(ReadTimedHandler(timeout))
+    handlers: list[urllib.request.BaseHandler] = [ReadTimedHandler(timeout)]
+    if target.credentials:
+        passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        passwords.add_password(None, target.url, *target.credentials)
+        handlers.append(urllib.request.HTTPDigestAuthHandler(passwords))
+    opener = urllib.request.build_opener(*handlers)
     problem = ""
-    for attempt in range(retries + 1):
+    basic = target.authorization  # sent with the request; dropped for a server that wants Digest
+    attempt = 0
+    while attempt <= retries:
         if attempt:
             time.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
+        attempt += 1
         request = urllib.request.Request(target.url, data=body, headers=all_headers, method=method)
+        if basic:
+            request.add_header("Authorization", basic)
         try:
             with opener.open(request, timeout=connect) as response:
                 return response.read()
         except urllib.error.HTTPError as error:
             answer = f"HTTP {error.code} {error.reason}: {first_line(error.read())}".rstrip(": ")
+            if error.code == 401 and basic:  # Virtuoso challenges for Digest only a request without Basic
+                basic, attempt = None, attempt - 1
+                continue
             if error.code < 500:
                 raise RemoteError(f"{target.url} refused the {method}: {answer}") from None
             problem = f"{target.url} failed: {answer}"
