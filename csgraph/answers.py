@@ -24,6 +24,10 @@ from csgraph.writing import write_text
 ANSWERS_DIR = "answers"
 STAMP = "stamp.json"
 FORMAT = 1
+# Answers are saved for graphs from this size of graph.ttl (about 20,000 fiches): below it the slowest
+# bundled question answers from the store in well under a second, and answering all of them would add a
+# third to the build's time for nothing (benchmarks/RESULTS.md).
+SAVED_FROM_BYTES = 90_000_000
 
 
 def key(text: str) -> str:
@@ -52,6 +56,11 @@ def save_answers(graph: Path, digest: str, answers: Iterable[tuple[str, Results]
     write_text(scratch / STAMP, json.dumps({"format": FORMAT, "graph_sha256": digest}) + "\n")
     replace_directory(scratch, folder)
     return saved
+
+
+def discard_answers(graph: Path) -> None:
+    """No saved answers beside this graph: those of an earlier, bigger build would only be stale."""
+    shutil.rmtree(graph.parent / ANSWERS_DIR, ignore_errors=True)
 
 
 def saved_answer(graph: Path, text: str) -> Results | None:

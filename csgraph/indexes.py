@@ -2,7 +2,8 @@
 
 The lists' and similar actions' indexes (csgraph.similar) and the bundled questions' answers
 (csgraph.answers) each read the store on their own and take about as long at national scale, so each
-has a worker process of its own rather than waiting for the other.
+has a worker process of its own rather than waiting for the other. A graph too small to need saved answers
+gets the similar actions' index alone, in this process.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from csgraph.answers import SAVED_FROM_BYTES, discard_answers
 from csgraph.pool import in_order
 
 KINDS = ("similar", "answers")
@@ -30,8 +32,13 @@ def make(kind_and_graph: tuple[str, Path]) -> Iterator[None]:
     yield from ()
 
 
-def index_built(graph: Path, workers: int | None = None) -> None:
-    """Every index beside the store of `graph`, each from this very graph (they are stamped with it)."""
+def index_built(graph: Path, workers: int | None = None, answers_from: int = SAVED_FROM_BYTES) -> None:
+    """Every index beside the store of `graph`, each from this very graph (they are stamped with it);
+    the answers only for a graph.ttl of `answers_from` bytes or more."""
+    kinds = KINDS
+    if graph.stat().st_size < answers_from:
+        discard_answers(graph)
+        kinds = tuple(kind for kind in KINDS if kind != "answers")
     cores = workers or os.cpu_count() or 1
-    for _ in in_order(make, [(kind, graph) for kind in KINDS], min(cores, len(KINDS))):
+    for _ in in_order(make, [(kind, graph) for kind in kinds], min(cores, len(kinds))):
         pass

@@ -16,6 +16,7 @@ from csgraph.catalogue import bundled_queries, find_query, parameter_values, rea
 from csgraph.cli import app
 from csgraph.engines import answer_bundled, run_query, select_oxigraph, with_values
 from csgraph.indexes import index_built
+from csgraph.similar import SIMILAR_DIR
 from csgraph.store import open_graph
 
 from .conftest import SAMPLE
@@ -25,8 +26,19 @@ from .conftest import SAMPLE
 def answered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample built as `csgraph build` does, indexes and answers included."""
     graph = build([SAMPLE], tmp_path_factory.mktemp("answered")).graph
-    index_built(graph)
+    index_built(graph, answers_from=0)  # the sample is far below the size that saves answers
     return graph
+
+
+def test_a_graph_below_the_size_gets_no_answers_and_loses_stale_ones(answered: Path, tmp_path: Path) -> None:
+    graph = copy_build(answered, tmp_path)
+    assert (graph.parent / ANSWERS_DIR).is_dir()
+    size = graph.stat().st_size
+    index_built(graph, answers_from=size + 1)
+    assert not (graph.parent / ANSWERS_DIR).exists()
+    assert (graph.parent / SIMILAR_DIR).is_dir()
+    index_built(graph, answers_from=size)
+    assert (graph.parent / ANSWERS_DIR).is_dir()
 
 
 def test_every_unbound_bundled_question_is_saved_as_it_is_computed(answered: Path) -> None:
