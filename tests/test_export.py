@@ -121,6 +121,74 @@ def test_the_files_are_the_same_bytes_whatever_the_workers(
     assert again.rows == exported.rows and again.triples == exported.triples
 
 
+def sorted_lines(turtle: Path, tmp_path: Path, workers: int) -> tuple[list[bytes], list[str]]:
+    """graph.nt's lines as `sort_graph` writes them with `workers`, and what the work folder holds after."""
+    work = tmp_path / f"work-{workers}"
+    work.mkdir()
+    graph = sorting.sort_graph(turtle, work / sorting.SORTED_FILE, work, workers)
+    return graph.path.read_bytes().splitlines(), sorted(path.name for path in work.iterdir())
+
+
+def expected_lines(turtle: Path) -> list[bytes]:
+    triples = ox.parse(path=turtle, format=ox.RdfFormat.TURTLE)
+    return sorted(set(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).splitlines()))
+
+
+def test_a_big_graph_is_read_in_pieces_by_every_worker(
+    sample_graph: Path, exported: ExportReport, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The sample cut at its paragraphs into 3 pieces, each read by a worker: the same files."""
+    monkeypatch.setattr(sorting, "SPLIT_FROM_BYTES", 0)
+    assert [piece.number for piece in sorting.pieces(sample_graph, tmp_path, 3)] == [0, 1, 2]
+    lines, left = sorted_lines(sample_graph, tmp_path, 3)
+    assert lines == expected_lines(sample_graph) and left == [sorting.SORTED_FILE]
+    again = export(sample_graph, tmp_path / "again", settings=CatalogSettings(base_url=BASE_URL), workers=3)
+    assert file_bytes(again.out_dir) == file_bytes(exported.out_dir)
+
+
+def test_a_prefix_declared_again_further_down_is_never_read_in_pieces(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A piece would read `ex:` with the head's meaning: such a file is read whole."""
+    monkeypatch.setattr(sorting, "SPLIT_FROM_BYTES", 0)
+    turtle = tmp_path / "graph.ttl"
+    paragraphs = "".join(f'\nex:s{n} ex:p "{n}" .\n' for n in range(40))
+    turtle.write_text(
+        f"@prefix ex: <http://example.org/a/> .\n{paragraphs}\n@prefix ex: <http://example.org/b/> .\n"
+        f"{paragraphs}",
+        encoding="utf-8",
+    )
+    assert sorting.pieces(turtle, tmp_path, 2) == []
+    lines, _ = sorted_lines(turtle, tmp_path, 2)
+    assert lines == expected_lines(turtle) and len(lines) == 80
+
+
+def test_a_piece_that_does_not_read_alone_sends_the_file_to_be_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A long string holding a blank line, where a cut falls: read whole, nothing lost, nothing left."""
+    monkeypatch.setattr(sorting, "SPLIT_FROM_BYTES", 0)
+    turtle = tmp_path / "graph.ttl"
+    text = "line\n\n" * 200
+    turtle.write_text(
+        f'@prefix ex: <http://example.org/> .\n\nex:s ex:p """{text}""" .\n\nex:t ex:p "x" .\n',
+        encoding="utf-8",
+    )
+    assert len(sorting.pieces(turtle, tmp_path, 2)) == 2
+    lines, left = sorted_lines(turtle, tmp_path, 2)
+    assert lines == expected_lines(turtle) and len(lines) == 2 and left == [sorting.SORTED_FILE]
+
+
+def test_bad_turtle_read_in_pieces_is_named_with_its_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(sorting, "SPLIT_FROM_BYTES", 0)
+    turtle = tmp_path / "graph.ttl"
+    good = "".join(f'\nex:s{n} ex:p "{n}" .\n' for n in range(20))
+    turtle.write_text(f"@prefix ex: <http://example.org/> .\n{good}\nex:bad ex:p .\n{good}", encoding="utf-8")
+    with pytest.raises(InputError, match=r"not valid Turtle: .*line 43") as raised:
+        sorted_lines(turtle, tmp_path, 2)
+    assert str(turtle) in str(raised.value)
+
+
 def failing_tables(*_: object) -> None:
     raise InputError("the disk is full")
 

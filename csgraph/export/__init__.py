@@ -90,13 +90,20 @@ class Share:
     survey: bool
 
 
-def shares(outputs: list[Format], workers: int) -> list[tuple[str, ...]]:
+def shares(outputs: list[Format], workers: int) -> list[tuple[tuple[str, ...], bool]]:
     """The formats in at most `workers` groups of about equal cost (the costliest first, each to the
-    group that costs least so far); the survey goes with the first group."""
+    group that costs least so far), each with whether it also makes the survey for the catalog: the
+    group that costs least once every format is placed."""
     groups: list[list[Format]] = [[] for _ in range(max(1, min(workers, len(outputs))))]
     for output in sorted(outputs, key=lambda entry: -entry.cost):
         min(groups, key=lambda group: sum(entry.cost for entry in group)).append(output)
-    return [tuple(entry.name for entry in group) for group in groups if group]
+    costs = [sum(entry.cost for entry in group) for group in groups]
+    lightest = costs.index(min(costs))
+    return [
+        (tuple(entry.name for entry in group), number == lightest)
+        for number, group in enumerate(groups)
+        if group or number == lightest
+    ]
 
 
 def write_share(share: Share) -> Iterator[tuple[dict[str, int], Coverage | None]]:
@@ -135,11 +142,12 @@ def export(
     if any((out_dir / name).resolve() == graph_path.resolve() for output in outputs for name in output.files):
         raise InputError(f"{out_dir} holds the graph itself; export to another folder (--out)")
     with scratch_folder(out_dir) as work:
-        graph = sort_graph(graph_path, work / SORTED_FILE, work)
+        cores = workers or os.cpu_count() or 1
+        graph = sort_graph(graph_path, work / SORTED_FILE, work, cores)
         staging = work / "files"
         staging.mkdir()
-        groups = shares(outputs, workers or os.cpu_count() or 1)
-        tasks = [Share(graph, staging, group, number == 0) for number, group in enumerate(groups)]
+        groups = shares(outputs, cores)
+        tasks = [Share(graph, staging, group, survey) for group, survey in groups]
         results = list(in_order(write_share, tasks, len(tasks)))
         for name in (name for output in outputs for name in output.files):
             os.replace(staging / name, out_dir / name)
