@@ -379,7 +379,9 @@ def print_structure_matches(result: BuildReport) -> None:
     for page in result.pages_without_actions:
         out.print(say(f"  page sans action : {page}", f"  page without actions: {page}"), soft_wrap=True)
     for node in result.structures_without_page:
-        out.print(say(f"  structure sans page : {node}", f"  structure without a page: {node}"))
+        out.print(
+            say(f"  structure sans page : {node}", f"  structure without a page: {node}"), soft_wrap=True
+        )
 
 
 @app.command("queries")

@@ -15,9 +15,10 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
+from csgraph.errors import InputError
 from csgraph.model import Notice
 from csgraph.reading import InputFile, display_name
 from csgraph.siret import valid_siret
@@ -40,6 +41,7 @@ COLUMNS = (
 )
 REQUIRED = {"nomAttribuant", "idAttribuant", "nomBeneficiaire", "idBeneficiaire", "montant"}
 SPACES = re.compile(r"[\s\u00a0\u202f]")
+DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 
 
 @dataclass(frozen=True)
@@ -94,11 +96,10 @@ def amount_of(value: str) -> Decimal | None:
     if "," in value and "." in value:
         thousands = "." if value.rfind(",") > value.rfind(".") else ","
         value = value.replace(thousands, "")
-    try:
-        amount = Decimal(value.replace(",", "."))
-    except InvalidOperation:
-        return None
-    return amount if amount.is_finite() else None
+    value = value.replace(",", ".")
+    if not DECIMAL.fullmatch(value):
+        return None  # Decimal() would also read `1e5`, `1_000`, `Infinity`: no publisher means those
+    return Decimal(value)
 
 
 def checked_siret(value: str, what: str, file: str, line: int, notices: list[Notice]) -> str | None:
@@ -124,19 +125,18 @@ def read_grants(entry: InputFile, notices: list[Notice]) -> list[Grant]:
     next(rows)
     grants = []
     line = rows.line_num + 1
-    for cells in rows:
-        if any(cell.strip() for cell in cells):
-            grants.append(
-                grant_of(
-                    dict(zip(columns, (cell.strip() for cell in cells), strict=False)),
-                    entry.name,
-                    line,
-                    notices,
-                )
-            )
-            if len(cells) != len(columns):
-                notices.append(Notice(entry.name, line, f"{len(cells)} cells for {len(columns)} columns"))
-        line = rows.line_num + 1
+    try:
+        for cells in rows:
+            if any(cell.strip() for cell in cells):
+                row = dict(zip(columns, (cell.strip() for cell in cells), strict=False))
+                grants.append(grant_of(row, entry.name, line, notices))
+                if len(cells) != len(columns):
+                    notices.append(Notice(entry.name, line, f"{len(cells)} cells for {len(columns)} columns"))
+            line = rows.line_num + 1
+    except csv.Error as error:
+        # A cell over the csv module's 131,072 characters, most often an unclosed quote that swallowed
+        # the lines after it: the file stops here, with the line where the row began.
+        raise InputError(f"row not readable as CSV ({error}; an unclosed quote?)", entry.name, line) from None
     return grants
 
 
@@ -161,6 +161,9 @@ def grant_of(row: dict[str, str], file: str, line: int, notices: list[Notice]) -
             percentage = percentage / 100
         if percentage is None:
             warn(f"pourcentageSubvention `{row['pourcentageSubvention']}` is not a ratio or a percentage")
+    for column, who in (("nomAttribuant", "awarding body"), ("nomBeneficiaire", "beneficiary")):
+        if not row.get(column):
+            warn(f"{column} is empty; the grant is kept, its {who} unnamed")
     notification = {"oui": True, "non": False}.get(row.get("notificationUE", "").lower())
     return Grant(
         file,

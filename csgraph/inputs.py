@@ -25,12 +25,27 @@ class Inputs:
 
 def sorted_inputs(paths: Sequence[Path], notices: list[Notice]) -> Inputs:
     """The input files by kind, each list in the stable order `find_input_files` gives."""
-    grants = grants_files_in(paths)
+    grants = read_once(grants_files_in(paths), notices)
     grant_paths = {entry.path for entry in grants}
     texts = [entry for entry in find_input_files(list(paths), notices) if entry.path not in grant_paths]
+    texts = read_once(texts, notices)
     pages = [entry for entry in texts if is_structure_page(entry)]
     fiches = [entry for entry in texts if entry not in pages]
     return Inputs(fiches, pages, grants)
+
+
+def read_once(entries: list[InputFile], notices: list[Notice]) -> list[InputFile]:
+    """Each file once, though named twice (`build data/ data/subventions-2023.csv`): read twice, its
+    declared grants and its fiches would count twice under two names."""
+    first: dict[Path, InputFile] = {}
+    kept = []
+    for entry in entries:
+        same = first.setdefault(entry.path.resolve(), entry)
+        if same is entry:
+            kept.append(entry)
+        else:
+            notices.append(Notice(entry.name, 0, f"the same file as {same.name}, read once"))
+    return kept
 
 
 def read_structure_pages(paths: Sequence[Path], notices: list[Notice]) -> Iterator[StructurePage]:

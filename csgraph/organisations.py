@@ -33,6 +33,7 @@ class Organisations:
     unmatched: list[StructurePage] = field(default_factory=list)
     grants: int = 0
     grants_unjoined: int = 0
+    named: set[str] = field(default_factory=set)  # organisations given their name already
     notices: list[Notice] = field(default_factory=list)
 
     def turtle(self) -> bytes:
@@ -161,23 +162,31 @@ class Organisations:
             if answer is not None:
                 own.append((node, f"csg:{name}", boolean(answer)))
 
-    def organisation(self, name: str, siret: str | None) -> str:
-        """A funder or a beneficiary that is no structure: keyed by SIRET, by name when it has none valid."""
+    def organisation(self, name: str, siret: str | None) -> str | None:
+        """A funder or a beneficiary that is no structure: keyed by SIRET, by name when it has none valid.
+
+        A row that names the body neither way gives no node (None): an empty name is no organisation,
+        and all the rows without one would otherwise meet on a single nameless funder. A body known by
+        its SIRET alone has no label until a row names it."""
         if siret and siret in self.by_siret:
             return self.by_siret[siret]
+        if not siret and not name:
+            return None
         node = f"organisation:siret-{siret}" if siret else f"organisation:{local_name(name)}"
         if node not in self.declared:
             self.declared.add(node)
-            self.triples += [(node, "a", "org:Organization"), (node, "skos:prefLabel", text(name))]
+            self.triples.append((node, "a", "org:Organization"))
             if siret:
                 identifier = f"{node}-id"
-                self.triples += [
-                    (node, "a", "rov:RegisteredOrganization"),
-                    (node, "rov:legalName", text(name)),
-                ]
+                self.triples.append((node, "a", "rov:RegisteredOrganization"))
                 self.triples += [(node, "rov:registration", identifier), (identifier, "a", "adms:Identifier")]
                 self.triples.append((identifier, "skos:notation", text(siret, None)))
                 self.triples.append((node, "csg:siret", text(siret, None)))
+        if name and node not in self.named:
+            self.named.add(node)
+            self.triples.append((node, "skos:prefLabel", text(name)))
+            if siret:
+                self.triples.append((node, "rov:legalName", text(name)))
         return node
 
     def add_grant(self, grant: Grant) -> None:
@@ -188,9 +197,13 @@ class Organisations:
         if not joined:
             self.grants_unjoined += 1
         own += [(node, "a", "schema:MonetaryGrant"), (node, "a", "csg:DeclaredGrant")]
-        own.append((node, "schema:funder", self.organisation(grant.funder, grant.funder_siret)))
-        own.append((node, "csg:beneficiary", self.organisation(grant.beneficiary, grant.beneficiary_siret)))
-        own.append((node, "rdfs:label", text(f"{grant.funder} → {grant.beneficiary}")))
+        funder = self.organisation(grant.funder, grant.funder_siret)
+        if funder:
+            own.append((node, "schema:funder", funder))
+        beneficiary = self.organisation(grant.beneficiary, grant.beneficiary_siret)
+        if beneficiary:
+            own.append((node, "csg:beneficiary", beneficiary))
+        own.append((node, "rdfs:label", text(f"{grant.funder or '?'} → {grant.beneficiary or '?'}")))
         if grant.amount is not None:
             own += [
                 (node, "schema:amount", decimal(grant.amount)),

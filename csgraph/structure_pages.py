@@ -69,6 +69,7 @@ AXIS = re.compile(r"-\s*Axe\s*\d+\s*:\s*(?P<text>.*)", re.IGNORECASE)
 POSTCODE = re.compile(r"(?P<postcode>\d{5})\s+(?P<commune>\S.*)")
 INDEX_ROW = re.compile(r"(?P<name>[^|]+?)\s*\|\s*(?P<postcode>\d{5})?(?P<commune>[^|]*?)\s*\|\s*")
 INDEX_RULE = re.compile(r"-+\s*\|\s*-+\s*\|?\s*")
+LOCATED = re.compile(r"(?P<negation>\bpas\s+)?situee\s+(?:sur|dans)\s+un\s+(?:quartier\s+prioritaire|qpv)\b")
 HOST = re.compile(r"(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}")
 SNIFF_LINES = 20
 
@@ -155,13 +156,16 @@ def website_url(value: str) -> str | None:
 
 
 def priority_answer(sentence: str) -> bool | None:
-    """True for a structure in a QPV, False for `not concerned`; other sentences (near a QPV) stay open."""
+    """True for a structure in a QPV, False for `not concerned` or `n'est pas située sur un QPV`; other
+    sentences (near a QPV) stay open. The negation matters: `n'est pas située sur un quartier
+    prioritaire` holds the words of the yes answer."""
     words = plain(sentence)
     if "pas concerne" in words:
         return False
-    if "situee sur un quartier prioritaire" in words:
-        return True
-    return None
+    located = LOCATED.search(words)
+    if located is None:
+        return None
+    return located["negation"] is None
 
 
 class PageParser:

@@ -27,7 +27,7 @@ from csgraph.formatting import euros
 from csgraph.grants import amount_of, read_grants
 from csgraph.model import Fiche, Notice
 from csgraph.reading import InputFile
-from csgraph.structure_pages import departement_of_postcode, is_structure_page, read_page
+from csgraph.structure_pages import departement_of_postcode, is_structure_page, priority_answer, read_page
 from csgraph.vocabulary import PREFIXES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -152,6 +152,25 @@ def test_departement_of_postcode(postcode: str | None, code: str | None) -> None
     assert departement_of_postcode(postcode) == code
 
 
+@pytest.mark.parametrize(
+    ("sentence", "answer"),
+    [
+        ("Votre structure est située sur un quartier prioritaire de la Politique de la Ville (QPV)", True),
+        (
+            "Votre structure n'est pas située sur un quartier prioritaire de la Politique de la Ville (QPV)",
+            False,
+        ),
+        ("Votre structure n’est pas située sur un QPV mais accueille ses habitants", False),
+        ("Votre structure est située sur un QPV", True),
+        ("Vous n'êtes pas concerné par cette question", False),
+        ("Votre structure est située à proximité d'un quartier prioritaire", None),
+    ],
+)
+def test_priority_area_reads_the_negation(sentence: str, answer: bool | None) -> None:
+    """`n'est pas située sur un quartier prioritaire` holds every word of the yes answer: it is no."""
+    assert priority_answer(sentence) is answer
+
+
 def test_pages_are_told_from_fiches_by_content(tmp_path: Path) -> None:
     renamed = tmp_path / "actions-2023.txt"  # a fiche-like name, a structure page inside
     shutil.copy(EVS, renamed)
@@ -169,6 +188,11 @@ def test_pages_are_told_from_fiches_by_content(tmp_path: Path) -> None:
         ("12\u00a0000", "12000"),
         ("", None),
         ("n.c.", None),
+        ("1e5", None),  # Decimal() reads these; no publisher writes them for an amount
+        ("1_000", None),
+        ("Infinity", None),
+        ("1.2.3", None),
+        ("-500", "-500"),
     ],
 )
 def test_french_and_english_amounts(written: str, amount: str | None) -> None:
@@ -189,6 +213,94 @@ def test_grants_in_windows_1252_with_semicolons_keep_every_row() -> None:
         (4, "dateConvention"),
         (5, "amount"),
         (5, "idBeneficiaire"),
+    ]
+
+
+SCDL_HEADER = (
+    "nomAttribuant;idAttribuant;dateConvention;referenceDecision;nomBeneficiaire;idBeneficiaire;objet;"
+    "montant;nature;conditionsVersement;datesPeriodeVersement;idRAE;notificationUE;pourcentageSubvention\n"
+)
+
+
+def test_a_grant_whose_funder_is_unnamed_counts_under_no_named_funder(tmp_path: Path) -> None:
+    """A row with no nomAttribuant and a malformed idAttribuant names no funder: it is warned, its money
+    stays in the questions, under an empty funder, and no nameless organisation is made a funder."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shutil.copy(ROOT / "data" / "pas-de-calais-actions.txt", folder)
+    shutil.copy(SAMPLE_PAGE, folder)  # Audrey Bartier, SIRET 36819303364260
+    (folder / "grants.csv").write_text(
+        SCDL_HEADER
+        + ";12345678901234;2023-05-12;R1;Centre socioculturel Audrey Bartier;36819303364260;"
+        + "Objet;1000;;;;;;\n"
+        + "Commune de Calais;40560865469071;2023-05-12;R2;Centre socioculturel Audrey Bartier;"
+        + "36819303364260;Objet;500;;;;;;\n",
+        encoding="utf-8",
+    )
+    report = build([folder], tmp_path / "out", keep_store=False)
+    assert "data/grants.csv:2: nomAttribuant is empty; the grant is kept, its awarding body unnamed" in {
+        str(notice) for notice in report.notices
+    }
+    graph = Graph().parse(report.graph)
+    assert not [
+        label
+        for label in graph.objects(None, graph.namespace_manager.expand_curie("skos:prefLabel"))
+        if str(label) == ""
+    ]
+    assert sorted(ask(report, "funders-by-declared-amount"), key=str) == sorted(
+        [("62", "Commune de Calais", "40560865469071", "1", "500"), ("62", None, None, "1", "1000")], key=str
+    )
+    assert ask(report, "declared-grants-per-structure")[0][3:5] == ("2", "1500")
+    from starlette.testclient import TestClient
+
+    from csgraph.site.app import Site, create_app
+    from csgraph.store import open_graph
+
+    site = Site(report.graph, open_graph(report.graph), hosts=("testserver",))
+    page = TestClient(create_app(site)).get("/structure/62-centre-socioculturel-audrey-bartier")
+    assert "<td>financeur non nommé</td>" in page.text and "<td>Commune de Calais</td>" in page.text
+
+
+def test_a_row_the_csv_reader_refuses_names_file_and_line(tmp_path: Path) -> None:
+    """An unclosed quote swallows the lines after it until the csv module's cell limit: one line, exit 2."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shutil.copy(ROOT / "data" / "pas-de-calais-actions.txt", folder)
+    (folder / "grants.csv").write_text(
+        SCDL_HEADER + "CAF;;2023-01-01;R;B;;ok;10;;;;;;\n" + 'CAF;;2023-01-01;R;B;;"' + "x" * 140_000 + "\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["build", str(folder), "--out", str(tmp_path / "out"), "--no-store"])
+    assert result.exit_code == 2, result.output
+    assert "data/grants.csv:3: row not readable as CSV" in result.output
+    assert "Traceback" not in result.output and "interne" not in result.output
+
+
+def test_a_file_named_twice_is_read_once(tmp_path: Path) -> None:
+    """`build data/ data/subventions.csv`: the declared money, the pages and the fiches count once."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shutil.copy(ROOT / "data" / "pas-de-calais-actions.txt", folder)
+    shutil.copy(SAMPLE_PAGE, folder)
+    shutil.copy(GRANTS[1], folder / "subventions.csv")
+    once = build([folder], tmp_path / "once", keep_store=False)
+    twice = build(
+        [folder, folder / "subventions.csv", folder / SAMPLE_PAGE.name, folder / "pas-de-calais-actions.txt"],
+        tmp_path / "twice",
+        keep_store=False,
+    )
+    assert (twice.fiches, twice.structure_pages, twice.grants) == (
+        once.fiches,
+        once.structure_pages,
+        once.grants,
+    )
+    assert (once.structure_pages, once.grants) == (1, 2)  # one page; the comma file's two rows
+    assert ask(twice, "declared-grants-per-structure") == ask(once, "declared-grants-per-structure")
+    assert sorted(str(notice) for notice in twice.notices if "same file" in notice.message) == [
+        "pas-de-calais-actions.txt:0: the same file as data/pas-de-calais-actions.txt, read once",
+        "structure_page_sample_structure.txt:0: the same file as "
+        "data/structure_page_sample_structure.txt, read once",
+        "subventions.csv:0: the same file as data/subventions.csv, read once",
     ]
 
 
@@ -285,6 +397,9 @@ def test_build_says_in_french_which_pages_met_no_action(tmp_path: Path) -> None:
     assert "1 page de structure, 0 rejointe aux actions" in result.output
     assert "page sans action : EVS La Passerelle (14200) data/structure_page_evs.txt:2" in result.output
     assert "structure sans page : structure:62-centre-socioculturel-audrey-bartier" in result.output
+    # one line each however long, so that `grep` and a federation's scripts find them whole
+    long_name = "structure sans page : structure:62-mjep-maison-de-la-jeunesse-et-de-l-education-populaire"
+    assert f"  {long_name}" in result.output.splitlines()
 
 
 def test_parse_prints_structures_with_their_kind(tmp_path: Path) -> None:

@@ -314,7 +314,7 @@ class Identity:
 class DeclaredGrant:
     """One row of a grants file paying the structure (joined by its SIRET)."""
 
-    funder: str
+    funder: str | None  # None: the row names no awarding body
     funder_siret: str | None
     amount: Decimal | None
     date: str | None
@@ -422,9 +422,12 @@ def declared_grants(store: ox.Store, term: ox.NamedNode) -> list[DeclaredGrant]:
     rows = select(
         store,
         """SELECT ?g ?funder ?siret ?amount ?date ?reference ?purpose WHERE {
-            ?g a csg:DeclaredGrant ; csg:beneficiary $node ; schema:funder ?body .
-            ?body skos:prefLabel ?funder .
-            OPTIONAL { ?body csg:siret ?siret }
+            ?g a csg:DeclaredGrant ; csg:beneficiary $node .
+            OPTIONAL {
+                ?g schema:funder ?body .
+                OPTIONAL { ?body skos:prefLabel ?funder }
+                OPTIONAL { ?body csg:siret ?siret }
+            }
             OPTIONAL { ?g schema:amount ?amount }
             OPTIONAL { ?g dcterms:date ?date }
             OPTIONAL { ?g dcterms:identifier ?reference }
@@ -434,7 +437,7 @@ def declared_grants(store: ox.Store, term: ox.NamedNode) -> list[DeclaredGrant]:
     )
     grants = {
         row["g"].value: DeclaredGrant(
-            row["funder"].value,
+            text_of(row, "funder"),
             text_of(row, "siret"),
             amount(row.get("amount")),
             text_of(row, "date"),
@@ -443,7 +446,9 @@ def declared_grants(store: ox.Store, term: ox.NamedNode) -> list[DeclaredGrant]:
         )
         for row in rows
     }
-    return sorted(grants.values(), key=lambda grant: (-(grant.amount or 0), grant.funder, grant.date or ""))
+    return sorted(
+        grants.values(), key=lambda grant: (-(grant.amount or 0), grant.funder or "", grant.date or "")
+    )
 
 
 def text_of(row: Row, name: str) -> str | None:
