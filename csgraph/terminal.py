@@ -8,6 +8,7 @@ through `inert` (for rich Text cells) or `shown` (for strings rich reads as mark
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from rich.markup import escape
 from rich.table import Table
@@ -15,9 +16,11 @@ from rich.text import Text
 
 from csgraph.catalogue import StoredQuery
 from csgraph.formatting import count, number, tr
-from csgraph.networks import KIND_NAMES, KIND_NAMES_FR, View
 from csgraph.results import NUMERIC_DATATYPES, Results, Term
 from csgraph.vocabulary import PREFIXES
+
+if TYPE_CHECKING:  # networkx takes a tenth of a second to import: only `viz` pays for it
+    from csgraph.networks import View
 
 # C0/C1 controls (ANSI escapes, newlines) and the bidi marks that reorder what a reader sees (U+202E).
 UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -90,6 +93,8 @@ def central_table(projected: View, lang: str = "fr") -> Table:
     table.add_column(tr(lang, "nom", "name"))
     table.add_column(tr(lang, "liens", "degree"), justify="right")
     table.add_column(tr(lang, "intermédiarité", "betweenness"), justify="right")
+    from csgraph.networks import KIND_NAMES, KIND_NAMES_FR
+
     kinds = KIND_NAMES_FR if lang == "fr" else KIND_NAMES
     for kind, label, degree, betweenness in projected.central():
         table.add_row(
