@@ -176,18 +176,24 @@ class Organisations:
         if node not in self.declared:
             self.declared.add(node)
             self.triples.append((node, "a", "org:Organization"))
+            self.name(node, name, siret)
             if siret:
                 identifier = f"{node}-id"
                 self.triples.append((node, "a", "rov:RegisteredOrganization"))
                 self.triples += [(node, "rov:registration", identifier), (identifier, "a", "adms:Identifier")]
                 self.triples.append((identifier, "skos:notation", text(siret, None)))
                 self.triples.append((node, "csg:siret", text(siret, None)))
+        else:
+            self.name(node, name, siret)
+        return node
+
+    def name(self, node: str, name: str, siret: str | None) -> None:
+        """The first name a row gives the organisation, once."""
         if name and node not in self.named:
             self.named.add(node)
             self.triples.append((node, "skos:prefLabel", text(name)))
             if siret:
                 self.triples.append((node, "rov:legalName", text(name)))
-        return node
 
     def add_grant(self, grant: Grant) -> None:
         node = f"grant:{short_hash(grant.file, str(grant.line))}"
