@@ -20,7 +20,7 @@ from csgraph.errors import CsgraphError, InputError
 from csgraph.fiches import NO_FICHE, SpanEnd, file_records
 from csgraph.grants import all_grants
 from csgraph.inputs import sorted_inputs
-from csgraph.mapping import FicheGraph, mapper, structure_local
+from csgraph.mapping import NO_DEPARTEMENT, FicheGraph, mapper, structure_local
 from csgraph.model import Fiche, Notice
 from csgraph.organisations import organisations_turtle
 from csgraph.pool import in_order
@@ -49,9 +49,10 @@ class BuildReport:
     keywords: int = 0
     triples: int = 0
     notices: list[Notice] = field(default_factory=list)
-    structure_pages: int = 0
+    structure_pages: int = 0  # read, homonyms of a page read before included
+    structure_pages_joined: int = 0  # landed on the node of a structure that fiches name
     pages_without_actions: list[str] = field(default_factory=list)  # `name (postcode) file:line`
-    structures_without_page: list[str] = field(default_factory=list)  # structure nodes
+    structures_without_page: list[str] = field(default_factory=list)  # `name (département) file:line`
     grants: int = 0
     grants_unjoined: int = 0
 
@@ -121,6 +122,7 @@ class Assembler:
     report: BuildReport
     first_source: dict[str, tuple[str, int]] = field(default_factory=dict)  # action key -> file, line
     declared: dict[str, str] = field(default_factory=dict)  # node -> kind
+    structures: dict[str, str] = field(default_factory=dict)  # node -> `name (département) file:line`
     partners: set[str] = field(default_factory=set)
     keywords: set[str] = field(default_factory=set)
 
@@ -141,6 +143,10 @@ class Assembler:
             if node.node in self.declared:
                 continue
             self.declared[node.node] = node.kind
+            if node.kind == "structure":
+                code = node.node.removeprefix("structure:").split("-", 1)[0]
+                where = "" if code == NO_DEPARTEMENT else f" ({code})"
+                self.structures[node.node] = f"{node.label}{where} {graph.file}:{graph.line}"
             parts.append(node.turtle)
             triples += node.triples
             if node.notice:
@@ -265,6 +271,7 @@ def add_organisations(assembler: Assembler, pages: list[InputFile], grant_files:
     assembler.write(organisations.turtle(), len(organisations.triples))
     report.notices.extend(organisations.notices)
     report.structure_pages = len(records)
+    report.structure_pages_joined = len(organisations.matched)
     report.structures += len(organisations.unmatched)
     report.pages_without_actions = [
         f"{page.name} ({page.postcode}) {page.file}:{page.line}" for page in organisations.unmatched
@@ -274,6 +281,6 @@ def add_organisations(assembler: Assembler, pages: list[InputFile], grant_files:
         for page in organisations.matched
     }
     report.structures_without_page = sorted(
-        node for node, kind in assembler.declared.items() if kind == "structure" and node not in described
+        (place for node, place in assembler.structures.items() if node not in described), key=str.casefold
     )
     report.grants, report.grants_unjoined = organisations.grants, organisations.grants_unjoined

@@ -364,23 +364,26 @@ def build(
 
 def print_structure_matches(result: BuildReport) -> None:
     """Both ways, so that a federation can fix the names that keep a page from meeting its actions."""
-    matched = result.structure_pages - len(result.pages_without_actions)
+    matched = result.structure_pages_joined
+    homonyms = result.structure_pages - matched - len(result.pages_without_actions)
+    doubled = f", {number(homonyms)} en double non {plural(homonyms, 'fr', 'lue')}" if homonyms else ""
     out.print(
         say(
             f"{count(result.structure_pages, 'fr', 'page')} de structure, {number(matched)} "
-            f"{plural(matched, 'fr', 'rejointe')} aux actions ; {count(result.grants, 'fr', 'subvention')} "
-            f"{plural(result.grants, 'fr', 'déclarée')}, "
+            f"{plural(matched, 'fr', 'rejointe')} aux actions{doubled} ; "
+            f"{count(result.grants, 'fr', 'subvention')} {plural(result.grants, 'fr', 'déclarée')}, "
             f"{number(result.grants_unjoined)} sans structure connue",
-            f"{result.structure_pages} structure page(s), {matched} joined to actions; "
-            f"{result.grants} declared grant(s), {result.grants_unjoined} joining no known structure",
+            f"{result.structure_pages} structure page(s), {matched} joined to actions"
+            + (f", {homonyms} homonym(s) not read" if homonyms else "")
+            + f"; {result.grants} declared grant(s), {result.grants_unjoined} joining no known structure",
         ),
         soft_wrap=True,
     )
     for page in result.pages_without_actions:
         out.print(say(f"  page sans action : {page}", f"  page without actions: {page}"), soft_wrap=True)
-    for node in result.structures_without_page:
+    for place in result.structures_without_page:
         out.print(
-            say(f"  structure sans page : {node}", f"  structure without a page: {node}"), soft_wrap=True
+            say(f"  structure sans page : {place}", f"  structure without a page: {place}"), soft_wrap=True
         )
 
 

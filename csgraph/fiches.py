@@ -24,14 +24,14 @@ from functools import lru_cache
 from pathlib import Path
 
 from csgraph.departements import Departement, split_structure
-from csgraph.errors import CsgraphError, InputError
+from csgraph.errors import CsgraphError
 from csgraph.fields import FIELDS, LIST_FIELDS, REPEATABLE, SINGLE_FIELDS, Field
 from csgraph.inputs import sorted_inputs
 from csgraph.model import Fiche, Notice, Source
 from csgraph.money import read_money
 from csgraph.names import label_key
 from csgraph.pool import in_order
-from csgraph.reading import InputFile, LineReader, Span
+from csgraph.reading import InputFile, LineReader, Span, unreadable_as_notice
 
 HEADINGS = (
     "DESCRIPTION DE L'ACTION",
@@ -462,12 +462,8 @@ def read_file(
     entry: InputFile, notices: list[Notice], span: Span | None = None, years: Years = ()
 ) -> Iterator[Fiche | SpanEnd]:
     """Fiches of one file (or span); a file that cannot be read becomes a notice, never an exception."""
-    try:
+    with unreadable_as_notice(entry, notices):
         yield from parse_file(entry, notices, span, years)
-    except InputError as error:
-        notices.append(Notice(entry.name, error.line or 0, str(error).removeprefix(f"{entry.name}: ")))
-    except OSError as error:
-        notices.append(Notice(entry.name, 0, f"cannot be read: {error.strerror}"))
 
 
 def file_records(

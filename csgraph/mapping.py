@@ -74,9 +74,12 @@ def structure_key(fiche: Fiche) -> str:
     return structure_local(fiche.structure or "", fiche.departement_code)
 
 
+NO_DEPARTEMENT = "xx"  # in the IRI of a structure whose fiches name no département
+
+
 def structure_local(name: str, departement_code: str | None) -> str:
     """The structure's IRI local part, shared by its fiches and its SENACS page: they meet on it."""
-    return f"{departement_code or 'xx'}-{local_name(name, 80)}"
+    return f"{departement_code or NO_DEPARTEMENT}-{local_name(name, 80)}"
 
 
 def action_key(fiche: Fiche) -> str:
@@ -96,6 +99,7 @@ class Shared(NamedTuple):
     turtle: bytes  # UTF-8, as written: encoded once, in the worker
     triples: int
     notice: Notice | None = None
+    label: str = ""  # a structure's name, for the build's report of structures without a page
 
 
 class FicheGraph(NamedTuple):
@@ -130,7 +134,7 @@ def structure_node(node: str, name: str, departement: str | None) -> Shared:
     triples = organisation(node, "csg:Structure", name)
     if departement:
         triples.append((node, "csg:departement", departement))
-    return shared("structure", triples)
+    return shared("structure", triples)._replace(label=name)
 
 
 @lru_cache(maxsize=256)

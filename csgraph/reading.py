@@ -9,6 +9,7 @@ reported as a Notice naming file and line.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import io
 import os
 from collections.abc import Iterable, Iterator, Sequence
@@ -309,3 +310,15 @@ def split_line_ends(raw: bytes) -> list[tuple[bytes, bool]]:
         body, ended = body[:-1], True
     parts = body.split(b"\r")
     return [(part, ended or index < len(parts) - 1) for index, part in enumerate(parts)]
+
+
+@contextlib.contextmanager
+def unreadable_as_notice(entry: InputFile, notices: list[Notice]) -> Iterator[None]:
+    """A file that cannot be read (binary, gone, a bad encoding) becomes a notice naming it, never an
+    exception: what was read of it before stays read."""
+    try:
+        yield
+    except InputError as error:
+        notices.append(Notice(entry.name, error.line or 0, str(error).removeprefix(f"{entry.name}: ")))
+    except OSError as error:
+        notices.append(Notice(entry.name, 0, f"cannot be read: {error.strerror}"))

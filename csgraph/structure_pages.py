@@ -21,7 +21,7 @@ from csgraph.departements import find_departement
 from csgraph.errors import InputError
 from csgraph.model import Notice
 from csgraph.names import label_key, plain
-from csgraph.reading import InputFile, LineReader
+from csgraph.reading import InputFile, LineReader, unreadable_as_notice
 from csgraph.siret import valid_siret
 
 KINDS = {
@@ -338,13 +338,15 @@ CHECKED: dict[str, Check] = {
 
 
 def read_page(entry: InputFile, notices: list[Notice]) -> list[StructurePage]:
-    """The structures of one page; a page cut short marks its last structure truncated."""
+    """The structures of one page; a page cut short marks its last structure truncated. A page that
+    cannot be read (binary, gone) is a notice, as a file of fiches is, never an exception."""
     parser = PageParser(entry.name, notices)
     reader = LineReader(entry, notices)
     last = 0
-    for number, text in reader:
-        parser.feed(number, text)
-        last = number
+    with unreadable_as_notice(entry, notices):
+        for number, text in reader:
+            parser.feed(number, text)
+            last = number
     cut = not reader.ended_with_newline or reader.cut_in_character
     if cut and parser.current is not None:
         parser.warn(last, "page cut off; the last structure is kept as far as it goes")

@@ -412,7 +412,7 @@ def test_folder_with_links_loops_pipes_and_odd_names(tmp_path: Path) -> None:
         ("fiches/self.txt", "not a readable file, skipped"),
         ("fiches/pipe.txt", "not a readable file, skipped"),
         ("fiches/image.txt", "binary file, not a text export of fiches"),
-        ("fiches/sub/link-to-good.txt", "same fiche as fiches/good.txt:1; read once"),
+        ("fiches/sub/link-to-good.txt", "the same file as fiches/good.txt, read once"),
         (
             "fiches/caf\\xe9.txt",
             "4 line(s) not in UTF-8, read as Windows-1252 (lines 1, 5, 6, 8)",

@@ -396,10 +396,28 @@ def test_build_says_in_french_which_pages_met_no_action(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "1 page de structure, 0 rejointe aux actions" in result.output
     assert "page sans action : EVS La Passerelle (14200) data/structure_page_evs.txt:2" in result.output
-    assert "structure sans page : structure:62-centre-socioculturel-audrey-bartier" in result.output
+    # named as the first fiche naming it does (`ALLEZ LES FILLES`, line 2), so that a federation finds it
+    first = "structure sans page : CENTRE SOCIOCULTUREL AUDREY BARTIER (62) data/pas-de-calais-actions.txt:2"
+    assert first in result.output
     # one line each however long, so that `grep` and a federation's scripts find them whole
-    long_name = "structure sans page : structure:62-mjep-maison-de-la-jeunesse-et-de-l-education-populaire"
+    long_name = (
+        "structure sans page : MJEP Maison de la Jeunesse et de l'Education Populaire (62) "
+        "data/pas-de-calais-actions.txt:554"
+    )
     assert f"  {long_name}" in result.output.splitlines()
+
+
+def test_a_page_read_twice_is_not_counted_as_joined_twice(tmp_path: Path) -> None:
+    """The same structure's page in two files: one joins, the other is a homonym not read, and says so."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shutil.copy(ROOT / "data" / "pas-de-calais-actions.txt", folder)
+    shutil.copy(SAMPLE_PAGE, folder / "page.txt")
+    (folder / "page-again.txt").write_text(SAMPLE_PAGE.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["build", str(folder), "--out", str(tmp_path / "out"), "--no-store"])
+    assert result.exit_code == 0, result.output
+    assert "2 pages de structure, 1 rejointe aux actions, 1 en double non lue ;" in result.output
+    assert sum("structure sans page : " in line for line in result.output.splitlines()) == 17 - 1
 
 
 def test_parse_prints_structures_with_their_kind(tmp_path: Path) -> None:
@@ -475,6 +493,17 @@ def test_site_structure_page_shows_identity_and_declared_grants(mixed_folder: Pa
     assert "36819303364261 (numéro non valide)" in " ".join(lac.text.split())
 
 
+def test_a_page_of_control_characters_is_a_notice_not_an_exception(tmp_path: Path) -> None:
+    """Found by the property test below: a page whose head is mostly control bytes raised from the reader."""
+    page = tmp_path / "page.txt"
+    page.write_text("Liste des centres sociaux\n" + "\x01\x02\x03" * 30, encoding="utf-8")
+    pages, notices = pages_of(page)
+    assert pages == []
+    assert [(notice.file, notice.message) for notice in notices] == [
+        ("page.txt", "binary file, not a text export of fiches")
+    ]
+
+
 LINES = st.lists(
     st.one_of(
         st.sampled_from(QUIRKS.read_text(encoding="utf-8").splitlines()),
@@ -492,4 +521,6 @@ def test_any_page_reads_without_raising(tmp_path: Path, lines: list[str]) -> Non
     page.write_text("\n".join(["Liste des centres sociaux", *lines]), encoding="utf-8", errors="replace")
     pages, notices = pages_of(page)
     assert all(record.kind == "centre social" for record in pages)
-    assert all(notice.file == "page.txt" and notice.line >= 1 for notice in notices)
+    whole_file = "binary file, not a text export of fiches"  # about the file, not one of its lines: line 0
+    assert all(notice.file == "page.txt" for notice in notices)
+    assert all(notice.line >= 1 or notice.message == whole_file for notice in notices)
