@@ -6,6 +6,7 @@ the sample fiches, never from the program's output.
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 from decimal import Decimal
@@ -23,6 +24,7 @@ from csgraph.build import BuildReport, build
 from csgraph.catalogue import find_query
 from csgraph.cli import app
 from csgraph.engines import load_rdflib, select_oxigraph, select_rdflib
+from csgraph.export import export
 from csgraph.formatting import euros
 from csgraph.grants import amount_of, read_grants
 from csgraph.model import Fiche, Notice
@@ -385,6 +387,24 @@ def test_the_build_conforms_to_the_shapes(mixed_build: BuildReport) -> None:
         str(mixed_build.graph), shacl_graph=str(ROOT / "ontology" / "shapes.ttl"), allow_warnings=True
     )
     assert conforms, text
+
+
+def test_the_structures_table_holds_what_the_pages_say(mixed_build: BuildReport, tmp_path: Path) -> None:
+    """Every field of a structure page has its column; a malformed SIRET is kept and flagged."""
+    report = export(mixed_build.graph, tmp_path, formats=["csv"])
+    with open(report.out_dir / "structures.csv", encoding="utf-8", newline="") as stream:
+        rows = {row["name"]: row for row in csv.DictReader(stream)}
+    tilleuls, lac = rows["Centre social Les Tilleuls"], rows["Maison Pour Tous du Lac"]
+    assert (tilleuls["siret"], tilleuls["siret_valid"]) == ("94580730321575", "true")
+    assert (lac["siret"], lac["siret_valid"]) == ("36819303364261", "false")  # its check digit is wrong
+    assert tilleuls["project_axes"] == "Lutter contre l'isolement | Soutenir les familles"
+    specifics = (tilleuls["travellers"], tilleuls["multi_site"], tilleuls["itinerant"])
+    assert specifics == ("false", "true", "false")
+    assert (tilleuls["federation_member"], tilleuls["other_federation"]) == ("true", "Aucune")
+    assert tilleuls["priority_area"] == "true"
+    assert tilleuls["priority_area_text"].startswith("Votre structure est située sur un quartier prioritaire")
+    without_page = [row for row in rows.values() if not row["page_file"]]
+    assert len(without_page) == 16 and all(row["siret_valid"] == "" for row in without_page)
 
 
 def test_build_says_in_french_which_pages_met_no_action(tmp_path: Path) -> None:

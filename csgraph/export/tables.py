@@ -79,6 +79,7 @@ TABLES = (
             "kind",
             "legal_name",
             "siret",
+            "siret_valid",
             "address",
             "postcode",
             "commune",
@@ -90,7 +91,13 @@ TABLES = (
             "territory_type",
             "territory_size",
             "priority_area",
+            "priority_area_text",
             "federation_member",
+            "other_federation",
+            "travellers",
+            "multi_site",
+            "itinerant",
+            "project_axes",
             "page_file",
             "page_line",
         ),
@@ -199,6 +206,7 @@ def structure_row(
         first(properties, CSG + "structureKind"),
         first(properties, ROV + "legalName"),
         first(properties, CSG + "siret") or first(properties, CSG + "siretAsWritten"),
+        siret_validity(properties),
         first(address, LOCN + "thoroughfare"),
         first(address, LOCN + "postCode"),
         first(address, LOCN + "postName"),
@@ -210,10 +218,23 @@ def structure_row(
         labels(index, properties, CSG + "territoryType"),
         first(properties, CSG + "territorySize"),
         first(properties, CSG + "priorityArea"),
+        first(properties, CSG + "priorityAreaText"),
         first(properties, CSG + "federationMember"),
+        first(properties, CSG + "otherFederation"),
+        first(properties, CSG + "travellers"),
+        first(properties, CSG + "multiSite"),
+        first(properties, CSG + "itinerant"),
+        " | ".join(sorted(str(axis.value) for axis in properties.get(CSG + "projectAxis", []))),
         first(properties, CSG + "pageFile"),
         first(properties, CSG + "pageLine"),
     ]
+
+
+def siret_validity(properties: Properties) -> str:
+    """`true` for a SIRET that passed its check, `false` for one kept as written, empty without one."""
+    if first(properties, CSG + "siret"):
+        return "true"
+    return "false" if first(properties, CSG + "siretAsWritten") else ""
 
 
 def declared_grant_row(index: Nodes, grant: str, properties: Properties) -> list[str]:
