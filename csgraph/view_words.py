@@ -11,7 +11,7 @@ from collections import defaultdict
 import networkx as nx
 
 from csgraph.formatting import tr
-from csgraph.graph_actions import Narrowing
+from csgraph.graph_actions import UNNAMED_FUNDER, Narrowing
 from csgraph.networks import (
     KIND_NAMES,
     KIND_NAMES_FR,
@@ -150,7 +150,13 @@ def page_summary(projected: View, lang: str) -> str:
         if not projected.hidden:
             missing = tr(lang, MISSING_WORDS[projected.name], projected.spec.missing)
             parts[0] += tr(lang, " (les autres ", " (the others ") + missing + ")"
-    parts += [kind_words(kind, count, lang) for kind, count in projected.kinds().items()]
+    unnamed = UNNAMED_FUNDER in projected.graph  # money whose giver the fiche does not name: no funder
+    for kind, count in projected.kinds().items():
+        if kind == "funder" and unnamed:
+            named = kind_words(kind, count - 1, lang) + " " if count > 1 else ""
+            parts.append(named + tr(lang, "(et un financeur non nommé)", "(and an unnamed funder)"))
+        else:
+            parts.append(kind_words(kind, count, lang))
     links = graph.number_of_edges()
     parts.append(f"{number_words(links, lang)} {tr(lang, 'lien', 'link')}{plural(links)}")
     if projected.hidden:

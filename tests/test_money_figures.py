@@ -94,6 +94,15 @@ def test_the_funding_view_draws_the_unnamed_funder_not_subvention(store: ox.Stor
     ]
 
 
+def test_the_funding_view_does_not_count_the_unnamed_funder_as_a_funder(store: ox.Store) -> None:
+    projected = view(store, "funding")
+    funders = [node for node, data in projected.graph.nodes(data=True) if data["kind"] == "funder"]
+    assert len(funders) == 9  # 8 funder types and named funders, and the node of the unnamed one
+    summary = page_summary(projected, "fr")
+    assert "· 8 financeurs (et un financeur non nommé) ·" in summary and "9 financeurs" not in summary
+    assert "· 8 funders (and an unnamed funder) ·" in page_summary(projected, "en")
+
+
 def fundings_table(sample_graph: Path, out_dir: Path) -> list[dict[str, str]]:
     export(sample_graph, out_dir, formats=("csv",))
     with (out_dir / "fundings.csv").open(encoding="utf-8", newline="") as table:
