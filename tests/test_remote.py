@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.server
 import json
 import shutil
@@ -14,6 +15,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -52,6 +54,35 @@ def oxigraph_binary() -> str | None:
     return str(beside) if beside.is_file() else shutil.which("oxigraph")
 
 
+@contextlib.contextmanager
+def running(
+    command: list[str], sparql: str, name: str, log: Path, seconds: float, **options: Any
+) -> Iterator[None]:
+    """A server process, waited for until its endpoint `sparql` answers, stopped (killed if it must) after."""
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, **options)
+        try:
+            deadline = time.monotonic() + seconds
+            while True:
+                if process.poll() is not None:
+                    pytest.fail(f"{name} exited: {log.read_text(errors='replace')[-2000:]}")
+                try:
+                    sparql_select(sparql, "ASK {}", timeout=2, retries=0)
+                    break
+                except RemoteError:
+                    if time.monotonic() > deadline:
+                        pytest.fail(f"{name} did not answer within {seconds:.0f} s")
+                    time.sleep(0.1)
+            yield
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     """A fresh Oxigraph server on a free loopback port; yields its base URL and stops it afterwards."""
@@ -60,28 +91,9 @@ def server(tmp_path: Path) -> Iterator[str]:
         pytest.skip("the Oxigraph server is not installed (pip install oxigraph)")
     port = free_port()
     command = [binary, "serve", "--location", str(tmp_path / "db"), "--bind", f"127.0.0.1:{port}"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"oxigraph serve exited: {process.stderr.read().decode()}")  # type: ignore[union-attr]
-            try:
-                sparql_select(f"{base}/query", "ASK {}", timeout=1, retries=0)
-                break
-            except RemoteError:
-                if time.monotonic() > deadline:
-                    pytest.fail("oxigraph serve did not answer within 30 s")
-                time.sleep(0.1)
+    with running(command, f"{base}/query", "oxigraph serve", tmp_path / "server.log", 30):
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def count(base: str, graph: str | None = None) -> int:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,11 +20,10 @@ from typer.testing import CliRunner
 
 from csgraph.catalogue import StoredQuery, bundled_queries
 from csgraph.cli import app
-from csgraph.errors import RemoteError
 from csgraph.remote import sparql_select
 
 from .conftest import FIXTURES, SAMPLE
-from .test_remote import free_port
+from .test_remote import free_port, running
 
 SERVER = shutil.which("virtuoso-t")
 ISQL = shutil.which("isql-vt")
@@ -110,23 +108,8 @@ def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
     sql_port, http_port = free_port(), free_port()
     (folder / "virtuoso.ini").write_text(configuration(folder, sql_port, http_port), encoding="utf-8")
     command = [str(SERVER), "+foreground", "+configfile", str(folder / "virtuoso.ini")]
-    log = (folder / "server.out").open("wb")
-    process = subprocess.Popen(command, cwd=folder, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{http_port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if process.poll() is not None:
-                pytest.fail(
-                    f"virtuoso-t exited: {(folder / 'server.out').read_text(errors='replace')[-2000:]}"
-                )
-            try:
-                sparql_select(f"{base}/sparql", "ASK {}", timeout=2, retries=0)
-                break
-            except RemoteError:
-                if time.monotonic() > deadline:
-                    pytest.fail("Virtuoso did not answer within 90 s")
-                time.sleep(0.2)
+    with running(command, f"{base}/sparql", "virtuoso-t", folder / "server.out", 90, cwd=folder):
         granted = subprocess.run(
             [str(ISQL), f"127.0.0.1:{sql_port}", "dba", "dba", f"exec={GRANTS}"],
             capture_output=True,
@@ -135,14 +118,6 @@ def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
         )
         assert granted.returncode == 0 and "Error" not in granted.stdout + granted.stderr, granted.stdout
         yield Virtuoso(base)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 @pytest.fixture(scope="module")
