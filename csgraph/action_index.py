@@ -380,7 +380,7 @@ class TextSearch:
         with connection:
             connection.execute(TextSearch.SCHEMA)
             # FTS5 writes a segment each time 1 MB of entries is pending, then merges the segments again and
-            # again: with 64 MB at once, a national export's index takes half the time (12 s at 100k actions).
+            # again: with 64 MB at once, a third less time (100k actions: 8.5 s → 5.6 s with the folding).
             with contextlib.suppress(sqlite3.OperationalError):  # an SQLite without the option: its default
                 connection.execute("INSERT INTO texts(texts, rank) VALUES('hashsize', ?)", (FTS_PENDING,))
             connection.execute("CREATE TABLE stamp (format INTEGER, graph_sha256 TEXT)")
