@@ -63,13 +63,23 @@ def discard_answers(graph: Path) -> None:
     shutil.rmtree(graph.parent / ANSWERS_DIR, ignore_errors=True)
 
 
-def saved_answer(graph: Path, text: str) -> Results | None:
-    """The answer saved for exactly this query text, when it was saved from this very graph."""
+def saved_json(graph: Path, text: str) -> str | None:
+    """The answer saved for exactly this query text from this very graph, as the SPARQL JSON text that
+    `render(results, "json")` wrote: what `csgraph query --format json` prints, so printed as it is."""
     folder = graph.parent / ANSWERS_DIR
     try:
         stamp = json.loads((folder / STAMP).read_text(encoding="utf-8"))
         if stamp != {"format": FORMAT, "graph_sha256": graph_digest(graph)}:
             return None
-        return json_results(json.loads((folder / key(text)).read_text(encoding="utf-8")))
+        return (folder / key(text)).read_text(encoding="utf-8")
     except (OSError, ValueError, KeyError):
+        return None
+
+
+def saved_answer(graph: Path, text: str) -> Results | None:
+    """The saved answer (`saved_json`) read back into results."""
+    saved = saved_json(graph, text)
+    try:
+        return None if saved is None else json_results(json.loads(saved))
+    except (ValueError, KeyError):
         return None

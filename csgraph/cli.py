@@ -428,16 +428,22 @@ def query(
 ) -> None:
     """Answer a coverage question from the graph or a SPARQL endpoint."""
     from csgraph.catalogue import find_query, parse_assignments
-    from csgraph.engines import TIMEOUT_SECONDS, TRIPLE_FORMS, query_form, run_query
+    from csgraph.engines import TIMEOUT_SECONDS, TRIPLE_FORMS, query_form, run_query, saved_json_answer
     from csgraph.results import render
     from csgraph.terminal import results_table
 
     with reported():
         stored = find_query(name)
         graph = graph or (None if endpoint else DEFAULT_GRAPH)
+        assignments = parse_assignments(param or [])
+        answerable = graph is not None and endpoint is None and output_format == "json"
+        saved = saved_json_answer(stored, assignments, graph) if answerable else None
+        if saved is not None:
+            stdout.write(saved)
+            return
         results = run_query(
             stored,
-            parse_assignments(param or []),
+            assignments,
             graph=graph,
             endpoint=endpoint,
             allowed_services=allow_service or (),

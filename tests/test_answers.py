@@ -16,6 +16,7 @@ from csgraph.catalogue import bundled_queries, find_query, parameter_values, rea
 from csgraph.cli import app
 from csgraph.engines import answer_bundled, run_query, select_oxigraph, with_values
 from csgraph.indexes import index_built
+from csgraph.results import render
 from csgraph.similar import SIMILAR_DIR
 from csgraph.store import open_graph
 
@@ -76,6 +77,20 @@ def test_the_cli_reads_the_saved_answer(answered: Path, tmp_path: Path) -> None:
         app, ["query", "actions-per-keyword", "--graph", str(graph), "--format", "csv"]
     )
     assert shown.exit_code == 0 and len(shown.stdout.splitlines()) == 2
+
+
+def test_the_cli_prints_a_saved_json_answer_as_it_was_saved(answered: Path, tmp_path: Path) -> None:
+    """The same bytes as the answer computed and rendered; and copied, not read again (a mark shows it)."""
+    query = find_query("partners-per-structure")
+    computed = render(select_oxigraph(open_graph(answered), query, {}), "json")
+    asked = ["query", "partners-per-structure", "--format", "json"]
+    shown = CliRunner().invoke(app, [*asked, "--graph", str(answered)])
+    assert shown.exit_code == 0 and shown.stdout == computed
+    graph = copy_build(answered, tmp_path)
+    path = graph.parent / ANSWERS_DIR / key(with_values(query, {}))
+    path.write_text(computed.replace('"head"', '"head" ', 1), encoding="utf-8")
+    marked = CliRunner().invoke(app, [*asked, "--graph", str(graph)])
+    assert marked.stdout == computed.replace('"head"', '"head" ', 1)
 
 
 def test_an_edited_question_is_computed_again(answered: Path, tmp_path: Path) -> None:
