@@ -147,10 +147,11 @@ def measure(command: Sequence[str], cwd: Path, timeout: float) -> Run:
 
 
 class MemorySampler:
-    """The resident memory of a process and its descendants, read from /proc every SAMPLE_SECONDS.
+    """The memory of a process and its descendants, read from /proc every SAMPLE_SECONDS.
 
-    The peak is the larger of the most they held together in one sample and the highest high-water mark
-    (`VmHWM`, exact for each process between samples) of any one of them.
+    The peak is the larger of the most they held together in one sample, each page counted once (`Pss`:
+    a worker forked from the command shares its pages, which `VmRSS` would count in both), and the
+    highest high-water mark (`VmHWM`, exact for each process between samples) of any one of them.
     """
 
     def __init__(self, root: int) -> None:
@@ -171,16 +172,15 @@ class MemorySampler:
         while tree:
             pid = tree.pop()
             tree += children.get(pid, [])
-            status = memory_status(pid)
-            total += status.get("VmRSS", 0)
-            self.peak_kb = max(self.peak_kb, status.get("VmHWM", 0))
+            total += memory_figures(pid, "smaps_rollup").get("Pss", 0)
+            self.peak_kb = max(self.peak_kb, memory_figures(pid, "status").get("VmHWM", 0))
         self.peak_kb = max(self.peak_kb, total)
 
 
-def memory_status(pid: int) -> dict[str, int]:
-    """The kB figures of /proc/PID/status (VmRSS, VmHWM…); none for a process gone since."""
+def memory_figures(pid: int, name: str) -> dict[str, int]:
+    """The kB figures of /proc/PID/status (VmHWM…) or smaps_rollup (Pss…); none for a process gone since."""
     try:
-        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+        lines = Path(f"/proc/{pid}/{name}").read_text().splitlines()
     except OSError:
         return {}
     return {
@@ -496,8 +496,8 @@ def report(results: list[SizeResult]) -> str:
             f"Sizes: {'; '.join(described)}.",
             "Wall time of each command in a fresh process (interpreter start included), its CPU time (user +",
             "system, with the workers it waited for: above the wall time when both cores worked) and",
-            "the most resident memory that process and its workers held at once, sampled every 50 ms"
-            " from /proc.",
+            "the most memory that process and its workers held at once (shared pages counted once),"
+            " sampled every 50 ms from /proc.",
             "",
             *table(
                 ["step", *[f"{size} {unit}" for size in sizes for unit in ("s", "CPU s", "MB")], "notes"],
