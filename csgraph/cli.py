@@ -685,7 +685,9 @@ def similar(
             table.add_column(column)
         for one in found:
             why = shown(one.why(lang()))
-            table.add_row(f"{one.score:.3f}", shown(one.title), shown(one.departement), why)
+            score = f"{one.score:.3f}"  # three decimals always, so that the column reads down
+            score = score if lang() == "en" else score.replace(".", ",")
+            table.add_row(score, shown(one.title), shown(one.departement), why)
         out.print(table)
 
 

@@ -131,6 +131,15 @@ def test_unknown_action_is_a_clear_error(graph: Path) -> None:
     assert "Traceback" not in result.output
 
 
+def test_the_table_writes_scores_as_french_numbers(graph: Path) -> None:
+    asked = ["similar", "Accès au numérique", "--graph", str(graph)]
+    json_answer = CliRunner().invoke(app, [*asked, "--format", "json"])
+    best = json.loads(json_answer.stdout)[0]["score"]
+    table = CliRunner().invoke(app, asked)
+    assert table.exit_code == 0
+    assert f"{best:.3f}".replace(".", ",") in table.stdout
+
+
 def saved_bytes(folder: Path) -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in folder.rglob("*") if path.is_file()}
 
