@@ -52,7 +52,7 @@ from csgraph.view_words import (
     amount_line,
     community_words,
     edge_tip,
-    kind_words,
+    kinds_drawn,
     narrowing_words,
     node_tip,
     number_words,
@@ -336,12 +336,8 @@ def page_legend(projected: View, lang: str) -> tuple[str, list[dict[str, str]]]:
     """What the colours of a page say: kinds, or the largest communities named after their central node."""
     if projected.spec.colour_by == "kind":
         return tr(lang, "Couleur : ce qu'est un nœud", "Colour: what a node is"), [
-            {
-                "colour": KIND_STYLES[kind].colour,
-                "shape": KIND_STYLES[kind].shape,
-                "text": kind_words(kind, count, lang),
-            }
-            for kind, count in projected.kinds().items()
+            {"colour": KIND_STYLES[kind].colour, "shape": KIND_STYLES[kind].shape, "text": text}
+            for kind, text in kinds_drawn(projected, lang).items()
         ]
     sizes: defaultdict[int, int] = defaultdict(int)
     for _, community in projected.graph.nodes(data="community"):

@@ -42,6 +42,19 @@ def kind_words(kind: str, count: int, lang: str) -> str:
     return f"{number_words(count, lang)} {one if count == 1 else many}"
 
 
+def kinds_drawn(projected: View, lang: str) -> dict[str, str]:
+    """`8 financeurs (et un financeur non nommé)`, `9 mots clés`: the nodes of each kind, for the summary
+    and the legend alike. Money whose giver the fiche does not name has a node, but no funder behind it."""
+    words = {}
+    for kind, count in projected.kinds().items():
+        if kind == "funder" and UNNAMED_FUNDER in projected.graph:
+            named = kind_words(kind, count - 1, lang) + " " if count > 1 else ""
+            words[kind] = named + tr(lang, "(et un financeur non nommé)", "(and an unnamed funder)")
+        else:
+            words[kind] = kind_words(kind, count, lang)
+    return words
+
+
 def listed(behind: tuple, lang: str = "en") -> list[str]:
     lines = [action.place for action in behind[:TOOLTIP_ACTIONS]]
     if len(behind) > TOOLTIP_ACTIONS:
@@ -150,13 +163,7 @@ def page_summary(projected: View, lang: str) -> str:
         if not projected.hidden:
             missing = tr(lang, MISSING_WORDS[projected.name], projected.spec.missing)
             parts[0] += tr(lang, " (les autres ", " (the others ") + missing + ")"
-    unnamed = UNNAMED_FUNDER in projected.graph  # money whose giver the fiche does not name: no funder
-    for kind, count in projected.kinds().items():
-        if kind == "funder" and unnamed:
-            named = kind_words(kind, count - 1, lang) + " " if count > 1 else ""
-            parts.append(named + tr(lang, "(et un financeur non nommé)", "(and an unnamed funder)"))
-        else:
-            parts.append(kind_words(kind, count, lang))
+    parts += kinds_drawn(projected, lang).values()
     links = graph.number_of_edges()
     parts.append(f"{number_words(links, lang)} {tr(lang, 'lien', 'link')}{plural(links)}")
     if projected.hidden:

@@ -25,6 +25,7 @@ from csgraph.mapping import action_key
 from csgraph.maps import Counted, totals
 from csgraph.model import Fiche
 from csgraph.networks import view
+from csgraph.render import page_legend
 from csgraph.store import open_graph
 from csgraph.view_words import node_facts, page_summary
 from csgraph.vocabulary import BASE, CSG, PREFIXES
@@ -101,6 +102,8 @@ def test_the_funding_view_does_not_count_the_unnamed_funder_as_a_funder(store: o
     summary = page_summary(projected, "fr")
     assert "· 8 financeurs (et un financeur non nommé) ·" in summary and "9 financeurs" not in summary
     assert "· 8 funders (and an unnamed funder) ·" in page_summary(projected, "en")
+    _, legend = page_legend(projected, "fr")
+    assert [entry["text"] for entry in legend] == ["8 financeurs (et un financeur non nommé)", "9 mots clés"]
 
 
 def fundings_table(sample_graph: Path, out_dir: Path) -> list[dict[str, str]]:
