@@ -22,6 +22,7 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import TextIO
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
@@ -57,9 +58,16 @@ def spreadsheet_cell(value: Cell) -> str:
 
 
 def spreadsheet_csv(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> str:
-    """The spreadsheet form, BOM first: Excel reads UTF-8 only with it, and `;` where `,` is the decimal."""
+    """The spreadsheet form as one string (see `write_spreadsheet_csv`)."""
     stream = io.StringIO()
+    write_spreadsheet_csv(stream, header, rows)
+    return stream.getvalue()
+
+
+def write_spreadsheet_csv(stream: TextIO, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> None:
+    """The spreadsheet form, BOM first: Excel reads UTF-8 only with it, and `;` where `,` is the decimal.
+    Written row by row, so that a national table never sits in memory as one string."""
+    stream.write(BOM)
     writer = csv.writer(stream, delimiter=";", lineterminator="\r\n")
     writer.writerow(map(spreadsheet_cell, header))
     writer.writerows(map(spreadsheet_cell, row) for row in rows)
-    return BOM + stream.getvalue()

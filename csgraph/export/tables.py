@@ -21,9 +21,9 @@ from pathlib import Path
 from csgraph.export.nodes import DCTERMS, RDFS, SCHEMA, Nodes, Properties, Sink, classes, first, iris
 from csgraph.export.sorting import SortedGraph
 from csgraph.fields import CONCEPT_FIELDS
-from csgraph.spreadsheet import Cell, machine_cell, number_of, spreadsheet_csv
+from csgraph.spreadsheet import Cell, machine_cell, number_of, write_spreadsheet_csv
 from csgraph.vocabulary import BASE, CSG, PREFIXES, SKOS, concept_namespace, expanded
-from csgraph.writing import atomic_write, write_text
+from csgraph.writing import atomic_write
 
 
 @dataclass(frozen=True)
@@ -363,7 +363,10 @@ def write_spreadsheet(path: Path, table: Table, rows: list[list[str]]) -> None:
         return text if amount is None else amount
 
     cells = ([cell(*pair) for pair in zip(row, numbers, strict=True)] for row in rows)
-    write_text(path, spreadsheet_csv(table.header, cells))
+    with atomic_write(path) as stream:
+        text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+        write_spreadsheet_csv(text, table.header, cells)
+        text.detach()
 
 
 @contextlib.contextmanager
