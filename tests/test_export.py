@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from csgraph.build import build
 from csgraph.cli import app
 from csgraph.errors import InputError
-from csgraph.export import ExportReport, export, sorting
+from csgraph.export import ExportReport, export, shares, sorting, tables
 from csgraph.export.catalog import CATALOG_FILE, CatalogSettings
 from csgraph.export.formats import FORMATS
 from csgraph.export.nodes import indexed_lines
@@ -189,7 +189,7 @@ def test_bad_turtle_read_in_pieces_is_named_with_its_line(tmp_path: Path, monkey
     assert str(turtle) in str(raised.value)
 
 
-def failing_tables(*_: object) -> None:
+def failing_tables(*_: object, **__: object) -> None:
     raise InputError("the disk is full")
 
 
@@ -203,6 +203,27 @@ def test_a_share_that_fails_leaves_the_folder_as_it_was(
     with pytest.raises(InputError, match="disk is full"):
         export(sample_graph, tmp_path, ["jsonld", "csv", "ntriples"], workers=2)
     assert file_bytes(tmp_path) == kept
+
+
+def test_the_two_forms_of_the_tables_share_one_gathering_of_rows(
+    sample_graph: Path, exported: ExportReport, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """csv and spreadsheet go to one worker and their rows are gathered once, giving the same files."""
+    assert shares(list(FORMATS.values()), 2)[0][0] == ("csv", "spreadsheet")
+    settings = CatalogSettings(base_url=BASE_URL)
+    gathered: list[str] = []
+    add = tables.Rows.add
+    monkeypatch.setattr(
+        tables.Rows, "add", lambda rows, subject, *rest: gathered.append(subject) or add(rows, subject, *rest)
+    )
+    export(sample_graph, tmp_path / "csv", ["csv"], settings=settings, workers=1)
+    alone = len(gathered)
+    both = export(sample_graph, tmp_path / "both", ["csv", "spreadsheet"], settings=settings, workers=1)
+    assert alone > 0 and len(gathered) == 2 * alone  # one gathering per export, not one per form
+    written = {name: data for name, data in file_bytes(both.out_dir).items() if name.endswith(".csv")}
+    assert written == {
+        name: data for name, data in file_bytes(exported.out_dir).items() if name.endswith(".csv")
+    }
 
 
 def test_a_predicate_written_in_a_literal_is_not_indexed():

@@ -13,6 +13,7 @@ graph.nt of its own, into a staging folder: the files reach `out_dir` only once 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -93,10 +94,14 @@ class Share:
 def shares(outputs: list[Format], workers: int) -> list[tuple[tuple[str, ...], bool]]:
     """The formats in at most `workers` groups of about equal cost (the costliest first, each to the
     group that costs least so far), each with whether it also makes the survey for the catalog: the
-    group that costs least once every format is placed."""
-    groups: list[list[Format]] = [[] for _ in range(max(1, min(workers, len(outputs))))]
-    for output in sorted(outputs, key=lambda entry: -entry.cost):
-        min(groups, key=lambda group: sum(entry.cost for entry in group)).append(output)
+    group that costs least once every format is placed. The forms of the CSV tables stay together, so
+    that their rows are gathered once."""
+    units = [[output] for output in outputs if not output.table_form]
+    tabled = [output for output in outputs if output.table_form]
+    units += [tabled] if tabled else []
+    groups: list[list[Format]] = [[] for _ in range(max(1, min(workers, len(units))))]
+    for unit in sorted(units, key=lambda formats: -sum(entry.cost for entry in formats)):
+        min(groups, key=lambda group: sum(entry.cost for entry in group)).extend(unit)
     costs = [sum(entry.cost for entry in group) for group in groups]
     lightest = costs.index(min(costs))
     return [
@@ -109,9 +114,13 @@ def shares(outputs: list[Format], workers: int) -> list[tuple[tuple[str, ...], b
 def write_share(share: Share) -> Iterator[tuple[dict[str, int], Coverage | None]]:
     """One share's files, each subject of graph.nt handed to every format of the share that wants it."""
     with contextlib.ExitStack() as writers:
-        sinks = [
-            writers.enter_context(FORMATS[name].write(share.graph, share.folder)) for name in share.formats
-        ]
+        chosen = [FORMATS[name] for name in share.formats]
+        write = [output.write for output in chosen if not output.table_form]
+        tabled = [output for output in chosen if output.table_form]
+        if tabled:  # csv and spreadsheet from one gathering of the rows
+            forms = tuple(output.table_form for output in tabled)
+            write.append(functools.partial(tabled[0].write, forms=forms))
+        sinks = [writers.enter_context(writer(share.graph, share.folder)) for writer in write]
         survey = Survey(share.graph.index) if share.survey else None
         consumers = [sink.add for sink in sinks if sink.add] + ([survey.add] if survey else [])
         if consumers:

@@ -7,18 +7,15 @@ and nowhere else (as datasette keeps its output renderers in one registry).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from pathlib import Path
 
 from csgraph.export import jsonld, ntriples, tables, turtle
 from csgraph.export.catalog import Distribution
 from csgraph.export.nodes import Sink
-from csgraph.export.sorting import SortedGraph
 
-Writer = Callable[[SortedGraph, Path], AbstractContextManager[Sink]]
+Writer = Callable[..., AbstractContextManager[Sink]]  # (graph, folder), and `forms=` for the tables
 
 
 @dataclass(frozen=True)
@@ -31,6 +28,8 @@ class Format:
     files: Mapping[str, Distribution]  # file name → what a portal must know of it, in the order reported
     cost: int  # tenths of a second of CPU it took at 10k fiches beyond reading graph.nt: how formats are
     # shared between workers (the catalog's survey took 3)
+    table_form: str | None = None  # a form of the CSV tables: its `write` takes the forms to write, and the
+    # forms asked share one gathering of the rows
 
 
 FORMATS = {
@@ -82,11 +81,12 @@ FORMATS = {
                 for table in tables.TABLES
             },
             9,
+            "csv",
         ),
         Format(
             "spreadsheet",
             "the same tables for a French spreadsheet (BOM, ';', decimal comma)",
-            functools.partial(tables.write, spreadsheet=True),
+            tables.write,
             {
                 table.spreadsheet_name: Distribution(
                     "text/csv",
@@ -96,7 +96,8 @@ FORMATS = {
                 )
                 for table in tables.TABLES
             },
-            13,
+            7,  # beyond the rows it shares with csv (13 alone)
+            "spreadsheet",
         ),
     )
 }

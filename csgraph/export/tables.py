@@ -370,15 +370,19 @@ def write_spreadsheet(path: Path, table: Table, rows: list[list[str]]) -> None:
 
 
 @contextlib.contextmanager
-def write(graph: SortedGraph, out_dir: Path, spreadsheet: bool = False) -> Iterator[Sink]:
-    """Every table, gathered in the pass and written once it is over (for a spreadsheet if asked)."""
+def write(graph: SortedGraph, out_dir: Path, forms: tuple[str, ...] = ("csv",)) -> Iterator[Sink]:
+    """Every table, gathered in the pass and written once it is over, in each form asked: `csv` for
+    programs, `spreadsheet` for a French spreadsheet. Both forms from one gathering of the rows."""
     rows = Rows(graph.index)
     sink = Sink(rows.add)
     yield sink
     for table in TABLES:
         table_rows = rows.of(table)
-        if spreadsheet:
-            write_spreadsheet(out_dir / table.spreadsheet_name, table, table_rows)
-        else:
-            write_table(out_dir / table.file_name, table, table_rows)
-        sink.rows[table.spreadsheet_name if spreadsheet else table.file_name] = len(table_rows)
+        for form in forms:
+            if form == "spreadsheet":
+                name = table.spreadsheet_name
+                write_spreadsheet(out_dir / name, table, table_rows)
+            else:
+                name = table.file_name
+                write_table(out_dir / name, table, table_rows)
+            sink.rows[name] = len(table_rows)
