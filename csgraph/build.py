@@ -20,7 +20,7 @@ from csgraph.errors import CsgraphError, InputError
 from csgraph.fiches import NO_FICHE, SpanEnd, file_records
 from csgraph.grants import all_grants
 from csgraph.inputs import sorted_inputs
-from csgraph.mapping import NO_DEPARTEMENT, FicheGraph, mapper, structure_local
+from csgraph.mapping import FicheGraph, mapper, structure_local
 from csgraph.model import Fiche, Notice
 from csgraph.organisations import organisations_turtle
 from csgraph.pool import in_order
@@ -144,9 +144,7 @@ class Assembler:
                 continue
             self.declared[node.node] = node.kind
             if node.kind == "structure":
-                code = node.node.removeprefix("structure:").split("-", 1)[0]
-                where = "" if code == NO_DEPARTEMENT else f" ({code})"
-                self.structures[node.node] = f"{node.label}{where} {graph.file}:{graph.line}"
+                self.structures[node.node] = f"{node.label} {graph.file}:{graph.line}"
             parts.append(node.turtle)
             triples += node.triples
             if node.notice:

@@ -74,12 +74,9 @@ def structure_key(fiche: Fiche) -> str:
     return structure_local(fiche.structure or "", fiche.departement_code)
 
 
-NO_DEPARTEMENT = "xx"  # in the IRI of a structure whose fiches name no département
-
-
 def structure_local(name: str, departement_code: str | None) -> str:
     """The structure's IRI local part, shared by its fiches and its SENACS page: they meet on it."""
-    return f"{departement_code or NO_DEPARTEMENT}-{local_name(name, 80)}"
+    return f"{departement_code or 'xx'}-{local_name(name, 80)}"
 
 
 def action_key(fiche: Fiche) -> str:
@@ -99,7 +96,7 @@ class Shared(NamedTuple):
     turtle: bytes  # UTF-8, as written: encoded once, in the worker
     triples: int
     notice: Notice | None = None
-    label: str = ""  # a structure's name, for the build's report of structures without a page
+    label: str = ""  # a structure as the build's report names it: `NAME (62)`, or its name alone
 
 
 class FicheGraph(NamedTuple):
@@ -130,11 +127,12 @@ def organisation(node: str, kind: str, name: str) -> list[Triple]:
 # The shared nodes of a fiche are mostly ones its structure's other fiches declared already: made once
 # per distinct input (pure functions), and sent back to the main process once per file.
 @lru_cache(maxsize=1 << 14)
-def structure_node(node: str, name: str, departement: str | None) -> Shared:
+def structure_node(node: str, name: str, departement_code: str | None) -> Shared:
     triples = organisation(node, "csg:Structure", name)
-    if departement:
-        triples.append((node, "csg:departement", departement))
-    return shared("structure", triples)._replace(label=name)
+    if departement_code:
+        triples.append((node, "csg:departement", f"departement:{departement_code}"))
+    label = f"{name} ({departement_code})" if departement_code else name
+    return shared("structure", triples)._replace(label=label)
 
 
 @lru_cache(maxsize=256)
@@ -205,7 +203,7 @@ class Mapper:
 
     def _structure(self, structure: str, fiche: Fiche) -> Iterator[Shared]:
         code = fiche.departement_code
-        yield structure_node(structure, fiche.structure or "", f"departement:{code}" if code else None)
+        yield structure_node(structure, fiche.structure or "", code)
         if code:
             yield departement_node(code, fiche.departement or "")
 
