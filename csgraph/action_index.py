@@ -21,6 +21,7 @@ import contextlib
 import difflib
 import itertools
 import json
+import mmap
 import os
 import re
 import sqlite3
@@ -441,10 +442,6 @@ ABOUT_QUERY = (
     f"SELECT ?action ?property ?value WHERE {{ VALUES ?property {{ {iris(ROW_PROPERTIES)} }} "
     "?action ?property ?value }"
 )
-TEXTS_QUERY = (
-    'SELECT ?action (GROUP_CONCAT(?text; separator="\\n") AS ?texts) '
-    f"WHERE {{ VALUES ?property {{ {iris(TEXTS)} }} ?action ?property ?text }} GROUP BY ?action"
-)
 NAMED_PATTERNS = {
     **{spec.name: f"?action <{spec.property}> ?value" for spec in FACETS if spec.property},
     "structure": f"?action <{CSG}organiser> ?value",
@@ -543,13 +540,59 @@ def index_of(actions: ReadActions, search_file: Path | None = None, digest: str 
     return ActionIndex.of_rows(actions.rows, actions.universe, search)
 
 
+class Texts(Sequence[str]):
+    """Texts as UTF-8 end to end in one buffer, each decoded by its offsets when asked for: half the memory
+    of as many str (French text is two bytes a character there), and saved or mapped back as it is."""
+
+    def __init__(self, data: bytes | bytearray | mmap.mmap, offsets: np.ndarray) -> None:
+        self.data = data
+        self.offsets = offsets  # len(texts) + 1 of them
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    @overload
+    def __getitem__(self, number: int) -> str: ...
+    @overload
+    def __getitem__(self, number: slice) -> Sequence[str]: ...
+    def __getitem__(self, number: int | slice) -> str | Sequence[str]:
+        if isinstance(number, slice):
+            return [self[one] for one in range(*number.indices(len(self)))]
+        return bytes(self.data[self.offsets[number] : self.offsets[number + 1]]).decode("utf-8")
+
+    @classmethod
+    def joined(cls, encoded: list[bytes]) -> Texts:
+        """The texts of `encoded`, which is emptied as they are copied: never both whole in memory."""
+        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum([len(text) for text in encoded], out=offsets[1:])
+        data = bytearray(int(offsets[-1]))
+        for number, text in enumerate(encoded):
+            data[offsets[number] : offsets[number + 1]] = text
+            encoded[number] = b""
+        return cls(data, offsets)
+
+    @classmethod
+    def of(cls, texts: Sequence[str]) -> Texts:
+        return texts if isinstance(texts, Texts) else cls.joined([text.encode("utf-8") for text in texts])
+
+    @classmethod
+    def open(cls, data: Path, offsets: Path) -> Texts:
+        with data.open("rb") as stream:
+            mapped = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) if data.stat().st_size else b""
+        return cls(mapped, np.load(offsets))
+
+    def save(self, data: Path, offsets: Path) -> None:
+        data.write_bytes(self.data[: self.offsets[-1]])
+        np.save(offsets, self.offsets)
+
+
 @dataclass(frozen=True)
 class ReadActions:
     """The actions in list order with their texts (title, structure, free texts): one reading of the
     store that the list's index and the similar actions' index both start from."""
 
     rows: list[ActionRow]
-    texts: list[str]
+    texts: Texts
     universe: dict[str, list[Value]]
 
 
@@ -564,7 +607,7 @@ def read_actions(store: ox.Store) -> ReadActions:
         for value, actions in grouped(store, pattern):
             for action in actions:
                 named[action][kind].add(value)
-    texts = {row["action"].value: row["texts"].value for row in store.query(TEXTS_QUERY)}
+    texts = free_texts(store)
     departement_of = {
         row["structure"].value: row["departement"].value for row in store.query(DEPARTEMENTS_QUERY)
     }
@@ -599,10 +642,24 @@ def read_actions(store: ox.Store) -> ReadActions:
             source_file=min(values["source_file"], default=None),
             source_line=int(line) if line else None,
         )
-        text = "\n".join([title, structure.label if structure else "", texts.get(iri, "")])
-        found.append(((plain(title), iri), action, text))
+        # Popped as used, and kept as UTF-8: a national export's texts held twice as str weighed a gigabyte.
+        head = "\n".join([title, structure.label if structure else ""]).encode("utf-8")
+        found.append(((plain(title), iri), action, b"\n".join([head, *texts.pop(iri, [b""])])))
     found.sort(key=lambda item: item[0])
-    return ReadActions([action for _, action, _ in found], [text for _, _, text in found], universe.values())
+    rows = [action for _, action, _ in found]
+    encoded = [text for _, _, text in found]
+    del found
+    return ReadActions(rows, Texts.joined(encoded), universe.values())
+
+
+def free_texts(store: ox.Store) -> defaultdict[str, list[bytes]]:
+    """Each action's free texts in the fiche's order, as UTF-8: one streamed query per field. One grouped
+    query (GROUP_CONCAT) held every text twice, in Oxigraph and as str, and took 5 s at 100k actions."""
+    texts: defaultdict[str, list[bytes]] = defaultdict(list)
+    for field_iri in TEXTS:
+        for action, text in store.query(f"SELECT ?action ?text WHERE {{ ?action <{field_iri}> ?text }}"):
+            texts[action.value].append(text.value.encode("utf-8"))
+    return texts
 
 
 def grouped(store: ox.Store, pattern: str) -> Iterator[tuple[str | None, list[str]]]:

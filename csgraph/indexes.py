@@ -1,9 +1,9 @@
 """What `csgraph build` makes beside the store once the graph is written, on every core at once.
 
 The lists' and similar actions' indexes (csgraph.similar) and the bundled questions' answers
-(csgraph.answers) each read the store on their own and take about as long at national scale, so each
-has a worker process of its own rather than waiting for the other. A graph too small to need saved answers
-gets the similar actions' index alone, in this process.
+(csgraph.answers) each read the store on their own, so each has a worker process of its own rather than
+waiting for the other; the answers, quicker (25 s against 45 s at 100k), stop and free their memory
+first. A graph too small to need saved answers gets the similar actions' index alone, in this process.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from csgraph.answers import SAVED_FROM_BYTES, discard_answers
+from csgraph.heap import give_back
 from csgraph.pool import in_order
 
-KINDS = ("similar", "answers")
+KINDS = ("answers", "similar")  # the quicker first: heard from first, its worker stops as the other goes on
 
 
 def make(kind_and_graph: tuple[str, Path]) -> Iterator[None]:
@@ -40,5 +41,6 @@ def index_built(graph: Path, workers: int | None = None, answers_from: int = SAV
         discard_answers(graph)
         kinds = tuple(kind for kind in KINDS if kind != "answers")
     cores = workers or os.cpu_count() or 1
+    give_back()  # the build's freed pages, before the workers inherit them
     for _ in in_order(make, [(kind, graph) for kind in kinds], min(cores, len(kinds))):
         pass

@@ -89,14 +89,18 @@ def in_order(
         for index in range(ahead):
             dispatch(pipes[index % workers], processes[index % workers], items[index])
         for index in range(len(items)):
-            results = receive(pipes[index % workers], processes[index % workers])
+            pipe, process = pipes[index % workers], processes[index % workers]
+            results = receive(pipe, process)
             if ahead < len(items):  # to the worker just heard from: `ahead % workers == index % workers`
-                dispatch(pipes[ahead % workers], processes[ahead % workers], items[ahead])
+                dispatch(pipe, process, items[ahead])
                 ahead += 1
+            elif index + workers >= len(items):
+                # Its last item: it stops now and gives its memory back, rather than idling until the
+                # others end (a national build's answers worker held 400 MB while the similar index grew).
+                # A stop, not the end of the pipe: workers forked later hold copies of our ends.
+                with contextlib.suppress(OSError):  # a worker gone after its last result has nothing to lose
+                    pipe.send(None)
             yield from results
-        for pipe in pipes:  # a stop, not the end of the pipe: workers forked later hold copies of our ends
-            with contextlib.suppress(OSError):  # a worker gone after its last result has nothing to lose
-                pipe.send(None)
         finished = True
     finally:
         for pipe in pipes:

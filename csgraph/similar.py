@@ -26,7 +26,6 @@ import difflib
 import io
 import json
 import math
-import mmap
 import re
 import shutil
 from collections import Counter
@@ -34,7 +33,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import overload
 
 import bm25s
 import numpy as np
@@ -48,12 +46,14 @@ from csgraph.action_index import (
     INDEX_FILE,
     SEARCH_FILE,
     ReadActions,
+    Texts,
     index_of,
     read_actions,
     save_index,
 )
 from csgraph.errors import UnknownValue
 from csgraph.formatting import tr
+from csgraph.heap import give_back
 from csgraph.names import name_key, plain
 from csgraph.spreadsheet import neutral
 from csgraph.store import STAMP_FILE, fresh_store, open_graph
@@ -146,15 +146,21 @@ def stem_counts(texts: Sequence[str]) -> tuple[sparse.csr_matrix, list[str]]:
             shape=(len(chunk), len(number)),
         )
         blocks.append(counts)
+    vocabulary = sorted(stem_number)
+    column_of = np.empty(len(vocabulary), dtype=np.int64)  # a stem's number -> its place in the vocabulary
+    column_of[[stem_number[stem] for stem in vocabulary]] = np.arange(len(vocabulary))
     rows, columns = zip(*pairs, strict=True) if pairs else ((), ())
     to_stems = sparse.csr_matrix(
-        (np.ones(len(rows), dtype=np.int32), (rows, columns)), shape=(len(number), len(stem_number))
+        (np.ones(len(rows), dtype=np.int32), (rows, column_of[np.asarray(columns, dtype=np.int64)])),
+        shape=(len(number), len(stem_number)),
     )
-    products = [block @ to_stems[: block.shape[1]] for block in blocks]
-    counted = sparse.vstack(products or [sparse.csr_matrix((0, len(stem_number)))], format="csr")
-    vocabulary = sorted(stem_number)
-    order = np.array([stem_number[stem] for stem in vocabulary], dtype=np.int64)
-    return counted[:, order].tocsr(), vocabulary
+    # Each block gives way to its stems' counts as they are made, in vocabulary order already: the raw
+    # words' counts, the stems' counts and the stems' reordered copy were held at once (600 MB at 100k).
+    for position, block in enumerate(blocks):
+        blocks[position] = block @ to_stems[: block.shape[1]]
+    counted = sparse.vstack(blocks or [sparse.csr_matrix((0, len(stem_number)))], format="csr")
+    counted.sort_indices()
+    return counted, vocabulary
 
 
 def bm25_of(counts: sparse.csr_matrix, vocabulary: list[str]) -> bm25s.BM25:
@@ -256,41 +262,6 @@ class Similar:
 CLOSE_MEANING = 0.5  # from here `why` tells the meaning part (0 the farthest candidate, 1 the nearest)
 
 
-class SavedTexts(Sequence[str]):
-    """The saved texts: UTF-8 end to end in one file, mapped, each decoded by its offsets when a lookup shows
-    it, rather than a national export's texts read whole by every process."""
-
-    def __init__(self, data: bytes | mmap.mmap, offsets: np.ndarray) -> None:
-        self.data = data
-        self.offsets = offsets  # len(texts) + 1 of them
-
-    def __len__(self) -> int:
-        return len(self.offsets) - 1
-
-    @overload
-    def __getitem__(self, number: int) -> str: ...
-    @overload
-    def __getitem__(self, number: slice) -> Sequence[str]: ...
-    def __getitem__(self, number: int | slice) -> str | Sequence[str]:
-        if isinstance(number, slice):
-            return [self[one] for one in range(*number.indices(len(self)))]
-        return bytes(self.data[self.offsets[number] : self.offsets[number + 1]]).decode("utf-8")
-
-    @classmethod
-    def open(cls, data: Path, offsets: Path) -> SavedTexts:
-        with data.open("rb") as stream:
-            mapped = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) if data.stat().st_size else b""
-        return cls(mapped, np.load(offsets))
-
-
-def save_texts(texts: Sequence[str], data: Path, offsets: Path) -> None:
-    lengths = np.zeros(len(texts) + 1, dtype=np.int64)
-    with data.open("wb") as stream:
-        for number, text in enumerate(texts, start=1):
-            lengths[number] = stream.write(text.encode("utf-8"))
-    np.save(offsets, np.cumsum(lengths))
-
-
 class SimilarIndex:
     """BM25 over the actions' texts, one 0/1 matrix (actions x values) per facet of GRAPH_WEIGHTS, and the
     actions' embeddings when csgraph[semantic] is installed."""
@@ -317,7 +288,10 @@ class SimilarIndex:
 
     @classmethod
     def of_actions(cls, actions: ReadActions, vectors: np.ndarray | None = None) -> SimilarIndex:
-        bm25 = bm25_of(*stem_counts(actions.texts))
+        counts, vocabulary = stem_counts(actions.texts)
+        give_back()  # what cutting the texts into words left, before bm25 makes its copies
+        bm25 = bm25_of(counts, vocabulary)
+        del counts
         facets, labels = {}, {}
         for name in GRAPH_WEIGHTS:
             values = actions.universe[name]
@@ -500,7 +474,9 @@ def index_graph(graph: Path, store: ox.Store | None = None) -> SimilarIndex:
     """
     digest = str(json.loads((graph.parent / STAMP_FILE).read_text(encoding="utf-8"))["sha256"])
     actions = read_actions(store or open_graph(graph))
+    give_back()  # the store's query results: most of what reading left resident
     save_index(index_of(actions, graph.parent / SEARCH_FILE, digest), graph.parent / INDEX_FILE, digest)
+    give_back()
     vectors = semantic.embedded(actions.texts, graph.parent / semantic.CACHE_DIR)
     index = SimilarIndex.of_actions(actions, vectors)
     save_similar(index, graph.parent / SIMILAR_DIR, digest)
@@ -516,7 +492,7 @@ def save_similar(index: SimilarIndex, folder: Path, digest: str) -> None:
     for name, matrix in index.facets.items():
         np.save(scratch / f"{name}-indptr.npy", matrix.indptr.astype(np.int64))
         np.save(scratch / f"{name}-indices.npy", matrix.indices.astype(np.int32))
-    save_texts(index.texts, scratch / "texts.txt", scratch / "texts-offsets.npy")
+    Texts.of(index.texts).save(scratch / "texts.txt", scratch / "texts-offsets.npy")
     if index.vectors is not None:
         np.save(scratch / "vectors.npy", index.vectors)
     header = {
@@ -562,7 +538,7 @@ def load_similar(graph: Path) -> SimilarIndex | None:
                 shape=(len(header["iris"]), header["columns"][name]),
             )
         bm25 = bm25s.BM25.load(str(folder / "bm25"), mmap=True, show_progress=False)
-        texts = SavedTexts.open(folder / "texts.txt", folder / "texts-offsets.npy")
+        texts = Texts.open(folder / "texts.txt", folder / "texts-offsets.npy")
         embedded = folder / "vectors.npy"
         vectors = np.load(embedded, mmap_mode="r") if embedded.exists() else None
         actions = (header["iris"], header["titles"], header["departements"])

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -39,3 +42,34 @@ def test_sending_to_a_dead_worker_is_a_worker_error_not_a_broken_pipe() -> None:
     with pytest.raises(CsgraphError, match=r"a worker process stopped \(exit code 7\)"):
         for _ in range(64):  # the first sends may still fit in the socket's buffer
             dispatch(ours, process, b"x" * 65536)
+
+
+def pid_after(release: str) -> list[int]:
+    """This worker's pid, once `release` exists (at once for an empty path)."""
+    while release and not Path(release).exists():
+        time.sleep(0.01)
+    return [os.getpid()]
+
+
+def ended(pid: int) -> bool:
+    """Gone, or a zombie waiting for the join that ends the pool."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "\nState:\tZ" in status
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads process states from /proc")
+def test_a_worker_with_nothing_left_to_do_stops_while_another_works(tmp_path: Path) -> None:
+    """A national build's answers worker held 400 MB idle until the similar index ended beside it."""
+    release = tmp_path / "release"
+    results = in_order(pid_after, ["", str(release)], workers=2)
+    first = next(results)
+    deadline = time.monotonic() + 10
+    while not ended(first) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert ended(first), "the worker that had nothing left to do is still running"
+    release.touch()
+    second = next(results)
+    assert second != first and list(results) == []
