@@ -9,6 +9,7 @@ import hashlib
 import itertools
 import json
 import shutil
+from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -26,9 +27,10 @@ from csgraph.errors import InputError
 from csgraph.export import ExportReport, export, shares, sorting, tables
 from csgraph.export.catalog import CATALOG_FILE, CatalogSettings
 from csgraph.export.formats import FORMATS
-from csgraph.export.nodes import indexed_lines
+from csgraph.export.nodes import indexed_lines, label
 from csgraph.export.tables import TABLES
 from csgraph.model import Fiche
+from csgraph.vocabulary import BASE
 
 from .conftest import FIXTURES, SAMPLE
 
@@ -234,6 +236,26 @@ def test_a_predicate_written_in_a_literal_is_not_indexed():
         f'_:c {label} "C" .\n'
     ).encode()
     assert indexed_lines(block) == [block.splitlines(keepends=True)[0], block.splitlines(keepends=True)[2]]
+
+
+def test_the_names_index_holds_the_nodes_rows_look_up_and_not_the_actions(
+    sample_graph: Path, sample_fiches: list[Fiche], tmp_path: Path
+):
+    """Actions' titles and fundings' labels made most of a national index, and no row asks for them."""
+    graph = sorting.sort_graph(sample_graph, tmp_path / sorting.SORTED_FILE, tmp_path)
+    store = ox.Store()
+    store.bulk_load(path=str(sample_graph), format=ox.RdfFormat.TURTLE)
+    structures = {row[0].value for row in store.query(f"SELECT ?s WHERE {{ ?s a <{CSG}Structure> }}")}
+    places = {row[0].value for row in store.query(f"SELECT DISTINCT ?d WHERE {{ ?s <{CSG}departement> ?d }}")}
+    kinds = Counter(subject.removeprefix(BASE).split("/")[0] for subject in graph.index.subjects)
+    assert structures and places and structures | places <= graph.index.subjects.keys()
+    assert kinds["keyword"] > 0 and kinds["partner"] > 0
+    assert kinds["action"] == kinds["funding"] == kinds["grant"] == 0
+    assert {graph.index.label(structure) for structure in structures} >= {
+        fiche.structure for fiche in sample_fiches if fiche.structure
+    }
+    titles = {label(properties) for properties in graph.index.subjects.values()}
+    assert not titles & {fiche.title for fiche in sample_fiches}
 
 
 def jsonld_nodes(report: ExportReport) -> dict[str, dict[str, object]]:

@@ -32,10 +32,14 @@ INDEXED = tuple(
 )
 """Predicates of what tables and the catalog ask of nodes other than the one at hand: names, codes,
 départements and SIRET numbers (of a grant's funder and beneficiary)."""
+NEVER_LOOKED_UP = tuple(f"<{PREFIXES[kind]}".encode() for kind in ("action", "funding", "grant"))
+"""Nodes each row reads for itself, never for another node's row: their titles and labels were 97 % of the
+index at 100k fiches (about 300 MB in each worker that writes a share)."""
 
 
 def indexed_lines(block: bytes) -> list[bytes]:
-    """The N-Triples lines of a block of whole lines whose predicate is one of INDEXED, in block order.
+    """The N-Triples lines of a block of whole lines whose predicate is one of INDEXED, in block order,
+    but for the subjects never looked up.
 
     Found with `bytes.find`, five times faster than a regular expression tried at every byte; a predicate
     written inside a literal is no predicate, since a subject holds no space.
@@ -46,7 +50,7 @@ def indexed_lines(block: bytes) -> list[bytes]:
         while at >= 0:
             start = block.rfind(b"\n", 0, at) + 1
             end = block.index(b"\n", at) + 1
-            if b" " not in block[start:at]:
+            if b" " not in block[start:at] and not block.startswith(NEVER_LOOKED_UP, start):
                 found.append((start, block[start:end]))
             at = block.find(predicate, end)
     return [line for _, line in sorted(found)]
