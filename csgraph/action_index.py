@@ -41,9 +41,11 @@ import pyoxigraph as ox
 from csgraph.departements import all_departements, find_departement
 from csgraph.errors import UnknownValue
 from csgraph.fields import TEXT_FIELDS
+from csgraph.mapping import AMOUNT, FUNDER_TYPE, ORGANISER, SOURCE_FILE, SOURCE_LINE, ActionFacts
+from csgraph.mapping import YEAR as YEAR_PROPERTY
 from csgraph.names import casefolded, name_key, plain
 from csgraph.store import STAMP_FILE, fresh_store
-from csgraph.vocabulary import BASE, PREFIXES, scheme_iri
+from csgraph.vocabulary import BASE, PREFIXES, expanded, scheme_iri
 from csgraph.writing import atomic_write
 
 INDEX_FILE = "actions-index.json"
@@ -422,15 +424,7 @@ class TextSearch:
 
 # -- reading the store ---------------------------------------------------------------------------------
 
-ROW_PROPERTIES = {
-    TITLE: "title",
-    f"{CSG}budgetTotal": "amount",
-    f"{CSG}sourceFile": "source_file",
-    f"{CSG}sourceLine": "source_line",
-}
-TEXTS = [
-    PREFIXES[prefix] + local for prefix, local in (str(spec.property).split(":") for spec in TEXT_FIELDS)
-]
+TEXTS = [expanded(str(spec.property)) for spec in TEXT_FIELDS]
 
 
 def iris(properties: Iterable[str]) -> str:
@@ -439,17 +433,17 @@ def iris(properties: Iterable[str]) -> str:
 
 ACTIONS_QUERY = f"SELECT ?action WHERE {{ ?action a <{CSG}Action> }}"
 ABOUT_QUERY = (
-    f"SELECT ?action ?property ?value WHERE {{ VALUES ?property {{ {iris(ROW_PROPERTIES)} }} "
-    "?action ?property ?value }"
+    "SELECT ?action ?property ?value WHERE { "
+    f"VALUES ?property {{ {iris([TITLE, AMOUNT, SOURCE_FILE, SOURCE_LINE])} }} ?action ?property ?value }}"
 )
 NAMED_PATTERNS = {
-    **{spec.name: f"?action <{spec.property}> ?value" for spec in FACETS if spec.property},
-    "structure": f"?action <{CSG}organiser> ?value",
-    "funder": f"?grant <{PREFIXES['schema']}fundedItem> ?action "
-    f"OPTIONAL {{ ?grant <{CSG}funderType> ?value }}",
+    **{str(spec.property): f"?action <{spec.property}> ?value" for spec in FACETS if spec.property},
+    ORGANISER: f"?action <{ORGANISER}> ?value",
+    FUNDER_TYPE: f"?grant <{PREFIXES['schema']}fundedItem> ?action "
+    f"OPTIONAL {{ ?grant <{FUNDER_TYPE}> ?value }}",
 }
-"""What each action names, as patterns binding ?action and ?value; an unbound funder type is money
-from a funder of no stated type."""
+"""What each action names, by property, as patterns binding ?action and ?value; an unbound funder type is
+money from a funder of no stated type."""
 DEPARTEMENTS_QUERY = f"SELECT ?structure ?departement WHERE {{ ?structure <{CSG}departement> ?departement }}"
 LABELS_QUERY = f"SELECT ?thing ?label WHERE {{ ?thing <{SKOS}prefLabel> ?label }}"
 SCHEMES_QUERY = f"SELECT ?concept ?scheme WHERE {{ ?concept <{SKOS}inScheme> ?scheme }}"
@@ -596,55 +590,50 @@ class ReadActions:
     universe: dict[str, list[Value]]
 
 
-def read_actions(store: ox.Store) -> ReadActions:
-    """The actions from a few bulk queries joined here (nested OPTIONALs take seconds)."""
+def read_actions(store: ox.Store, facts: Iterable[ActionFacts] | None = None) -> ReadActions:
+    """The actions of the store, from the facts the build's mapping gave when there are some (a national
+    graph read back out of the store took 20 s), else from a few bulk queries joined here (nested
+    OPTIONALs take seconds). Names, départements and concept schemes are read from the store either way."""
     universe = Universe(store, Labels(store))
-    about: defaultdict[str, defaultdict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for row in store.query(ABOUT_QUERY):
-        about[row["action"].value][ROW_PROPERTIES[row["property"].value]].add(row["value"].value)
-    named: defaultdict[str, defaultdict[str, set[str | None]]] = defaultdict(lambda: defaultdict(set))
-    for kind, pattern in NAMED_PATTERNS.items():
-        for value, actions in grouped(store, pattern):
-            for action in actions:
-                named[action][kind].add(value)
-    texts = free_texts(store)
     departement_of = {
         row["structure"].value: row["departement"].value for row in store.query(DEPARTEMENTS_QUERY)
     }
     found = []
-    for row in store.query(ACTIONS_QUERY):
-        iri = row["action"].value
-        values, names = about[iri], named[iri]
-        structure_iri = min(filter(None, names["structure"]), default=None)
+    for iri, values, texts in store_facts(store) if facts is None else facts:
+        structure_iri = min(filter(None, values.get(ORGANISER, ())), default=None)
         structure = universe.labels.value(structure_iri) if structure_iri else None
         departement = departement_of.get(structure_iri) if structure_iri else None
         # Lists, not sets: each IRI gives its own value, and hashing the dataclass costs a Python call.
         facet_values: dict[str, list[Value]] = {
             "departement": [universe.value("departement", departement)] if departement else [],
             "funder": [
-                universe.value("funder", kind) if kind else UNNAMED_FUNDER for kind in names["funder"]
+                universe.value("funder", kind) if kind else UNNAMED_FUNDER
+                for kind in values.get(FUNDER_TYPE, ())
             ],
-            "year": [universe.year(year) for year in names["year"] if year],
+            "year": [universe.year(year) for year in values.get(YEAR_PROPERTY, ()) if year],
         }
         for spec in FACETS:
             if spec.name not in facet_values:
                 facet_values[spec.name] = [
-                    universe.value(spec.name, concept) for concept in names[spec.name] if concept
+                    universe.value(spec.name, concept)
+                    for concept in values.get(str(spec.property), ())
+                    if concept
                 ]
-        title = min(values["title"], default="(action sans titre)")
-        line = min(values["source_line"], default=None)
+        title = min(filter(None, values.get(TITLE, ())), default="(action sans titre)")
+        amount = min(filter(None, values.get(AMOUNT, ())), default=None)
+        line = min(filter(None, values.get(SOURCE_LINE, ())), default=None)
         action = ActionRow(
             iri=iri,
             title=title,
             structure=structure,
             values=tuple(tuple(sorted(facet_values[name], key=VALUE_ORDER)) for name in FACET_NAMES),
-            amount=Decimal(min(values["amount"])) if values["amount"] else None,
-            source_file=min(values["source_file"], default=None),
+            amount=Decimal(amount) if amount else None,
+            source_file=min(filter(None, values.get(SOURCE_FILE, ())), default=None),
             source_line=int(line) if line else None,
         )
-        # Popped as used, and kept as UTF-8: a national export's texts held twice as str weighed a gigabyte.
-        head = "\n".join([title, structure.label if structure else ""]).encode("utf-8")
-        found.append(((plain(title), iri), action, b"\n".join([head, *texts.pop(iri, [b""])])))
+        # Kept as UTF-8, in one buffer at the end: a national export's texts as str weighed a gigabyte.
+        text = "\n".join([title, structure.label if structure else "", *(texts or [""])])
+        found.append(((plain(title), iri), action, text.encode("utf-8")))
     found.sort(key=lambda item: item[0])
     rows = [action for _, action, _ in found]
     encoded = [text for _, _, text in found]
@@ -652,13 +641,35 @@ def read_actions(store: ox.Store) -> ReadActions:
     return ReadActions(rows, Texts.joined(encoded), universe.values())
 
 
-def free_texts(store: ox.Store) -> defaultdict[str, list[bytes]]:
-    """Each action's free texts in the fiche's order, as UTF-8: one streamed query per field. One grouped
-    query (GROUP_CONCAT) held every text twice, in Oxigraph and as str, and took 5 s at 100k actions."""
-    texts: defaultdict[str, list[bytes]] = defaultdict(list)
+def store_facts(store: ox.Store) -> Iterator[ActionFacts]:
+    """Every action's facts as a store holds them: what the mapping gives for a graph it built."""
+    values: defaultdict[str, dict[str, set[str | None]]] = defaultdict(dict)
+    for row in store.query(ABOUT_QUERY):
+        values[row["action"].value].setdefault(row["property"].value, set()).add(row["value"].value)
+    for property_iri, pattern in NAMED_PATTERNS.items():
+        for value, actions in grouped(store, pattern):
+            for action in actions:
+                values[action].setdefault(property_iri, set()).add(value)
+    texts = free_texts(store)
+    for row in store.query(ACTIONS_QUERY):
+        iri = row["action"].value
+        yield ActionFacts(iri, values.pop(iri, {}), texts.pop(iri, []))  # popped: held once
+
+
+def read_facts(path: Path) -> Iterator[ActionFacts]:
+    """The facts a build wrote (csgraph.build), one action after the other."""
+    with path.open("rb") as stream:
+        for line in stream:
+            yield ActionFacts(*json.loads(line))
+
+
+def free_texts(store: ox.Store) -> defaultdict[str, list[str]]:
+    """Each action's free texts in the fiche's order: one streamed query per field. One grouped query
+    (GROUP_CONCAT) held every text twice, in Oxigraph and in Python, and took 5 s at 100k actions."""
+    texts: defaultdict[str, list[str]] = defaultdict(list)
     for field_iri in TEXTS:
         for action, text in store.query(f"SELECT ?action ?text WHERE {{ ?action <{field_iri}> ?text }}"):
-            texts[action.value].append(text.value.encode("utf-8"))
+            texts[action.value].append(text.value)
     return texts
 
 

@@ -32,6 +32,7 @@ from csgraph.turtle import HEADER, ontology_paragraphs
 from csgraph.writing import atomic_write, process_running, remove_dead_temporaries
 
 SCRATCH_PREFIX = ".store-building-"  # + the pid of the build that owns it
+FACTS_PREFIX = ".actions-facts-"  # + the pid of the build that wrote them, for the indexes made after it
 LOCK_FILE = ".build.lock"  # held by the build writing into its folder; holds that build's pid
 PARALLEL_FROM_BYTES = 8 * 1024 * 1024  # below this, starting worker processes costs more than it saves
 
@@ -55,6 +56,7 @@ class BuildReport:
     structures_without_page: list[str] = field(default_factory=list)  # `name (département) file:line`
     grants: int = 0
     grants_unjoined: int = 0
+    facts: Path | None = None  # the actions' facts for the indexes (`csgraph.indexes`), which remove it
 
 
 def remove_dead_leftovers(out_dir: Path) -> None:
@@ -69,6 +71,10 @@ def remove_dead_leftovers(out_dir: Path) -> None:
             shutil.rmtree(scratch, ignore_errors=True)
     for name in (GRAPH_FILE, STAMP_FILE):
         remove_dead_temporaries(out_dir, name)
+    for facts in out_dir.glob(f"{FACTS_PREFIX}*"):
+        owner = facts.name.removeprefix(FACTS_PREFIX)
+        if owner.isdigit() and not process_running(int(owner)):
+            facts.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
@@ -120,6 +126,7 @@ class Assembler:
 
     sinks: list[Callable[[bytes], object]]
     report: BuildReport
+    facts: Callable[[bytes], object] | None = None  # each action's facts line, once, as it is kept
     first_source: dict[str, tuple[str, int]] = field(default_factory=dict)  # action key -> file, line
     declared: dict[str, str] = field(default_factory=dict)  # node -> kind
     structures: dict[str, str] = field(default_factory=dict)  # node -> `name (département) file:line`
@@ -150,6 +157,8 @@ class Assembler:
             if node.notice:
                 self.report.notices.append(node.notice)
         self.write(b"".join(parts), triples)
+        if self.facts:
+            self.facts(graph.facts)
         self.partners |= graph.partners
         self.keywords |= graph.keywords
 
@@ -167,6 +176,7 @@ def build(
     out_dir: Path,
     *,
     keep_store: bool = True,
+    facts: bool = False,
     workers: int | None = None,
     on_start: Callable[[list[InputFile]], None] | None = None,
     on_fiche: Callable[[str], None] | None = None,
@@ -175,7 +185,8 @@ def build(
     """Read every fiche under `paths` and write `out_dir/graph.ttl` (and `out_dir/store/`).
 
     `workers` defaults to every core once the input is big enough for worker processes to pay.
-    Warnings go to `notices` when given, so a caller still has them when the build fails.
+    Warnings go to `notices` when given, so a caller still has them when the build fails. With `facts`
+    (and the store), the actions' facts are left for `csgraph.indexes.index_built`, which removes them.
     """
     report = BuildReport(graph=out_dir / GRAPH_FILE, notices=[] if notices is None else notices)
     inputs = sorted_inputs(paths, report.notices)
@@ -190,19 +201,39 @@ def build(
     with folder_lock(out_dir):
         remove_dead_leftovers(out_dir)
         scratch = out_dir / f"{SCRATCH_PREFIX}{os.getpid()}"
+        facts_path = out_dir / f"{FACTS_PREFIX}{os.getpid()}"
         try:
-            with atomic_write(report.graph) as stream, loader_for(scratch, keep_store, size) as loader:
+            with (
+                atomic_write(report.graph) as stream,
+                loader_for(scratch, keep_store, size) as loader,
+                facts_writer(facts_path, keep_store and facts) as keep_facts,
+            ):
                 turtle = StampedStream(stream)
-                assembler = fill(turtle, loader, entries, workers, report, on_fiche)
+                assembler = fill(turtle, loader, keep_facts, entries, workers, report, on_fiche)
                 add_organisations(assembler, inputs.pages, inputs.grants)
                 if report.fiches == 0:
                     raise no_fiche(report.notices, paths)
                 stamp = turtle.stamp(report.graph.name)
             if keep_store:
                 save_store(scratch, report.graph, stamp)
+                report.facts = facts_path if facts else None
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
+            if report.facts is None:
+                facts_path.unlink(missing_ok=True)
     return report
+
+
+@contextlib.contextmanager
+def facts_writer(path: Path, keep: bool) -> Iterator[Callable[[bytes], object] | None]:
+    """Each kept action's facts written to `path` as the build goes, rather than held until the indexes:
+    a national export's texts weigh 300 MB, which the indexes' forked workers would copy page by page.
+    As JSON lines made by the mapping (csgraph.mapping.facts_line): data that reading back never runs."""
+    if not keep:
+        yield None
+        return
+    with path.open("wb") as stream:
+        yield stream.write
 
 
 def mapped(records: Iterable[Fiche | Notice | SpanEnd]) -> Iterator[FicheGraph | Notice | SpanEnd]:
@@ -235,6 +266,7 @@ def loader_for(scratch: Path, keep_store: bool, size: int) -> AbstractContextMan
 def fill(
     stream: StampedStream,
     loader: StoreLoader | None,
+    facts: Callable[[bytes], object] | None,
     entries: list[InputFile],
     workers: int,
     report: BuildReport,
@@ -242,7 +274,7 @@ def fill(
 ) -> Assembler:
     """The vocabulary, then every fiche's part, to graph.ttl and to the store being loaded."""
     stream.write(HEADER.encode("utf-8"))
-    assembler = Assembler([stream.write, loader.write] if loader else [stream.write], report)
+    assembler = Assembler([stream.write, loader.write] if loader else [stream.write], report, facts)
     for turtle, triples in ontology_paragraphs():
         assembler.write(turtle.encode("utf-8"), triples)
     for record in joined(in_order(map_part, parts(entries, workers), workers), map_span):

@@ -308,6 +308,7 @@ def build(
                 paths or [DEFAULT_INPUT],
                 out_dir,
                 keep_store=store,
+                facts=store,  # for the indexes made below
                 workers=jobs,
                 on_start=progress.on_start,
                 on_fiche=progress.on_fiche,
@@ -335,7 +336,7 @@ def build(
         if store:
             from csgraph.indexes import index_built
 
-            index_built(result.graph)  # the lists', the similar actions' and the answers' indexes
+            index_built(result.graph, facts=result.facts)  # the lists', the similar actions', the answers'
         if result.structure_pages or result.grants:
             print_structure_matches(result)
         out.print(say(count(len(result.notices), "fr", "avertissement"), f"{len(result.notices)} warning(s)"))

@@ -13,8 +13,9 @@ text can only ever become an escaped literal; minted local names are safe Turtle
 from __future__ import annotations
 
 import hashlib
+import json
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -24,13 +25,38 @@ from csgraph.fields import CONCEPT_FIELDS, LITERAL_FIELDS, TEXT_FIELDS
 from csgraph.model import Fiche, Notice
 from csgraph.names import label_key, name_key, slug
 from csgraph.turtle import Triple, paragraphs, shorten
-from csgraph.vocabulary import Concept, Vocabulary, concept_namespace
+from csgraph.vocabulary import CSG, PREFIXES, Concept, Vocabulary, concept_namespace, expanded
 
 OTHER_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 TRAILING_DOTS = re.compile(r"[\s.…]+$")
 TO_ESCAPE = re.compile('[\\\\"\x00-\x1f\x7f]')  # most values (titles, names) hold none: one scan
 
 FUNDER_CATEGORIES = ("Usagers", "Autofinancement")
+TITLE = expanded("dcterms:title")
+AMOUNT, SOURCE_FILE, SOURCE_LINE, ORGANISER, YEAR, FUNDER_TYPE = (
+    f"{CSG}{local}"
+    for local in ("budgetTotal", "sourceFile", "sourceLine", "organiser", "year", "funderType")
+)
+CONCEPT_PROPERTIES = {spec.name: expanded(str(spec.property)) for spec in CONCEPT_FIELDS}
+
+
+class ActionFacts(NamedTuple):
+    """What an action's row in the lists is made of: its values by property IRI, with its contributions'
+    funder types under FUNDER_TYPE (None for one of no stated type), and its free texts in the fiche's
+    order. The mapping gives them as it writes the action, so that the build's indexes need not read a
+    national graph back out of the store; read from a store (`action_index.store_facts`), they are the same.
+    """
+
+    iri: str
+    values: Mapping[str, Collection[str | None]]
+    texts: list[str]
+
+
+def facts_line(facts: ActionFacts) -> bytes:
+    """One JSON line: made in the worker, written as it is by the build, read back by `action_index`."""
+    iri, values, texts = facts
+    line = json.dumps([iri, {name: list(found) for name, found in values.items()}, texts], ensure_ascii=False)
+    return line.encode("utf-8") + b"\n"
 
 
 def text(value: str, language: str | None = "fr") -> str:
@@ -51,8 +77,12 @@ def boolean(value: bool) -> str:
 def decimal(value: Decimal) -> str:
     """XSD 1.1 canonical xsd:decimal (`8000`, `0.4`), as Oxigraph writes it: a graph read back from a
     store compares equal to the Turtle it came from. Turtle's bare form needs a point."""
-    lexical = format(value.normalize(), "f")
+    lexical = decimal_lexical(value)
     return lexical if "." in lexical else f'"{lexical}"^^xsd:decimal'
+
+
+def decimal_lexical(value: Decimal) -> str:
+    return format(value.normalize(), "f")
 
 
 def short_hash(*parts: str) -> str:
@@ -113,6 +143,7 @@ class FicheGraph(NamedTuple):
     shared: tuple[Shared, ...]
     partners: frozenset[str]  # label keys
     keywords: frozenset[str]
+    facts: bytes  # the action's facts_line: the build writes them to a file as they come
 
 
 def shared(kind: str, triples: list[Triple], notice: Notice | None = None) -> Shared:
@@ -162,14 +193,20 @@ class Mapper:
         action = f"action:{key}"
         own: list[Triple] = [(action, "a", "csg:Action")]
         common: list[Shared] = []
+        facts: dict[str, set[str | None]] = {
+            SOURCE_FILE: {fiche.source.file},
+            SOURCE_LINE: {str(fiche.source.line)},
+        }
         if fiche.title:
             own.append((action, "dcterms:title", text(fiche.title)))
+            facts[TITLE] = {fiche.title}
         own.append((action, "csg:sourceFile", text(fiche.source.file, None)))
         own.append((action, "csg:sourceLine", str(fiche.source.line)))
         own.append((action, "csg:layout", text(fiche.layout, None)))
         own.append((action, "csg:truncated", boolean(fiche.truncated)))
         if fiche.year:
             own.append((action, "csg:year", f'"{fiche.year}"^^xsd:gYear'))
+            facts[YEAR] = {str(fiche.year)}
         for spec in LITERAL_FIELDS:
             value = getattr(fiche, spec.name)
             for item in (value,) if isinstance(value, str) else value or ():
@@ -180,16 +217,18 @@ class Mapper:
         if fiche.structure:
             structure = f"structure:{structure_key(fiche)}"
             own.append((action, "csg:organiser", structure))
+            facts[ORGANISER] = {f"{PREFIXES['structure']}{structure_key(fiche)}"}
             common.extend(self._structure(structure, fiche))
         for spec in CONCEPT_FIELDS:
             values = getattr(fiche, spec.name)
             linked: set[str] = set()  # `Viellissement` and `Vieillissement` are one concept, one triple
             for value in (values,) if isinstance(values, str) else values or ():
-                _, node = self._concept(spec.scheme, value, fiche, spec.name, common)
+                concept, node = self._concept(spec.scheme, value, fiche, spec.name, common)
                 if node not in linked:
                     linked.add(node)
                     own.append((action, spec.property, node))
-        self._money(action, key, fiche, own, common)
+                    facts.setdefault(CONCEPT_PROPERTIES[spec.name], set()).add(concept.iri)
+        self._money(action, key, fiche, own, common, facts)
         return FicheGraph(
             key,
             fiche.source.file,
@@ -199,6 +238,13 @@ class Mapper:
             tuple(common),
             frozenset(map(label_key, fiche.partners)),
             frozenset(map(label_key, fiche.keywords)),
+            facts_line(
+                ActionFacts(
+                    f"{PREFIXES['action']}{key}",
+                    facts,
+                    [fiche.texts[spec.name] for spec in TEXT_FIELDS if spec.name in fiche.texts],
+                )
+            ),
         )
 
     def _structure(self, structure: str, fiche: Fiche) -> Iterator[Shared]:
@@ -232,10 +278,19 @@ class Mapper:
                 common.append(Shared("spelling", f"{node} {concept.label}", paragraphs(spelling).encode(), 1))
         return found
 
-    def _money(self, action: str, key: str, fiche: Fiche, own: list[Triple], common: list[Shared]) -> None:
+    def _money(
+        self,
+        action: str,
+        key: str,
+        fiche: Fiche,
+        own: list[Triple],
+        common: list[Shared],
+        facts: dict[str, set[str | None]],
+    ) -> None:
         money = fiche.money
         if money.budget_total is not None:
             own.append((action, "csg:budgetTotal", decimal(money.budget_total)))
+            facts[AMOUNT] = {decimal_lexical(money.budget_total)}
         if money.flags:
             own.append((action, "csg:amountsDisagree", boolean(True)))
         for index, funding in enumerate(money.funding, start=1):
@@ -248,17 +303,20 @@ class Mapper:
             own.append((node, "csg:funderCount", str(len(funding.funders))))
             if funding.written:  # `subvention 7000` names no funder: no label, no type, a count of 0
                 own.append((node, "rdfs:label", text(funding.written)))
+            types: set[str | None] = set()
             for funder in funding.funders:
                 if not funder.type:
                     continue
                 scheme = "funder-category" if funder.type in FUNDER_CATEGORIES else "partner"
                 concept, funder_type = self._concept(scheme, funder.type, fiche, "resources", common)
+                types.add(concept.iri)
                 if (node, "csg:funderType", funder_type) not in own:
                     own.append((node, "csg:funderType", funder_type))
                 if scheme == "partner" and self._named(funder.name, concept):
                     named = f"funder:{local_name(funder.name)}"
                     own.append((node, "schema:funder", named))
                     common.append(funder_node(named, funder.name, funder_type))
+            facts.setdefault(FUNDER_TYPE, set()).update(types or {None})
         for index, expense in enumerate(money.expenses, start=1):
             node = f"action:{key}-expense-{index}"
             own.append((action, "csg:expense", node))

@@ -49,6 +49,7 @@ from csgraph.action_index import (
     Texts,
     index_of,
     read_actions,
+    read_facts,
     save_index,
 )
 from csgraph.errors import UnknownValue
@@ -466,14 +467,15 @@ def passage(sentences: list[tuple[str, set[str]]], stems: set[str]) -> str:
 # -- made by build, saved beside the store -------------------------------------------------------------
 
 
-def index_graph(graph: Path, store: ox.Store | None = None) -> SimilarIndex:
-    """Read the store once and save both the list's index and the similar actions' index beside it.
+def index_graph(graph: Path, store: ox.Store | None = None, facts: Path | None = None) -> SimilarIndex:
+    """Read the store once and save both the list's index and the similar actions' index beside it; with
+    the actions' `facts` the build wrote, only names and départements are read from the store.
 
     With csgraph[semantic], the texts are embedded too, those met in an earlier build read back from the
     cache beside the store (csgraph.semantic), so a rebuild embeds only new or changed texts.
     """
     digest = str(json.loads((graph.parent / STAMP_FILE).read_text(encoding="utf-8"))["sha256"])
-    actions = read_actions(store or open_graph(graph))
+    actions = read_actions(store or open_graph(graph), None if facts is None else read_facts(facts))
     give_back()  # the store's query results: most of what reading left resident
     save_index(index_of(actions, graph.parent / SEARCH_FILE, digest), graph.parent / INDEX_FILE, digest)
     give_back()

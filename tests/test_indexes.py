@@ -1,0 +1,84 @@
+"""The build's indexes made from the facts the mapping gave: the lists and texts the store gives."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from csgraph.action_index import read_actions, read_facts
+from csgraph.build import FACTS_PREFIX, build
+from csgraph.errors import InputError
+from csgraph.indexes import index_built
+from csgraph.similar import load_similar
+from csgraph.store import open_graph
+
+from .conftest import FIXTURES, SAMPLE
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample, read twice (each fiche kept once), beside hand-made layouts and quirks, structure
+    pages, grants files, and 300 synthetic fiches (markup in titles, unlisted keywords, money quirks)."""
+    folder = tmp_path_factory.mktemp("facts") / "data"
+    folder.mkdir()
+    shutil.copy(SAMPLE, folder)
+    shutil.copy(SAMPLE, folder / "copie.txt")
+    for fixture in FIXTURES.iterdir():
+        shutil.copy(fixture, folder)
+    generator = [sys.executable, str(ROOT / "benchmarks" / "generate.py"), str(folder), "--fiches", "300"]
+    subprocess.run([*generator, "--per-file", "300"], check=True, capture_output=True)
+    return folder
+
+
+def test_the_facts_give_the_actions_the_store_gives(inputs: Path, tmp_path: Path) -> None:
+    report = build([inputs], tmp_path, facts=True)
+    assert report.facts is not None and report.facts.name == f"{FACTS_PREFIX}{os.getpid()}"
+    store = open_graph(report.graph)
+    from_store = read_actions(store)
+    from_facts = read_actions(store, read_facts(report.facts))
+    assert len(from_facts.rows) == report.actions > 300
+    assert from_facts.rows == from_store.rows
+    assert list(from_facts.texts) == list(from_store.texts)
+    assert from_facts.universe == from_store.universe
+    funders = {value.key for row in from_facts.rows for value in row.of("funder")}
+    assert "non-nomme" in funders and len(funders) > 3  # money of no stated type, and of several
+    assert any(row.structure is None for row in from_facts.rows)  # a fiche naming no structure
+
+
+def test_the_indexes_remove_the_facts_they_read(tmp_path: Path) -> None:
+    assert build([SAMPLE], tmp_path / "plain").facts is None  # unless asked for
+    report = build([SAMPLE], tmp_path, facts=True)
+    assert report.facts is not None and report.facts.exists()
+    index_built(report.graph, facts=report.facts)
+    assert not report.facts.exists()
+    index = load_similar(report.graph)
+    assert index is not None and len(index.iris) == report.actions == 25
+
+
+def test_a_failed_build_and_a_dead_build_leave_no_facts(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    out = tmp_path / "out"
+    with pytest.raises(InputError):
+        build([empty], out, facts=True)
+    assert not list(out.glob(f"{FACTS_PREFIX}*"))
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True)
+    leftover = out / f"{FACTS_PREFIX}{int(dead.stdout)}"
+    leftover.write_bytes(b"\x00" * 64)
+    build([SAMPLE], out, keep_store=False)
+    assert not leftover.exists() and not list(out.glob(f"{FACTS_PREFIX}*"))
+
+
+def test_the_command_leaves_no_facts_behind(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "csgraph", "build", str(SAMPLE), "--out", str(tmp_path)], capture_output=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "similar").is_dir() and not list(tmp_path.glob(f"{FACTS_PREFIX}*"))
