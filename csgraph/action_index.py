@@ -44,7 +44,7 @@ from csgraph.fields import TEXT_FIELDS
 from csgraph.mapping import AMOUNT, FUNDER_TYPE, ORGANISER, SOURCE_FILE, SOURCE_LINE, ActionFacts
 from csgraph.mapping import YEAR as YEAR_PROPERTY
 from csgraph.names import casefolded, name_key, plain
-from csgraph.store import STAMP_FILE, fresh_store
+from csgraph.store import STAMP_FILE, fresh_store, open_graph
 from csgraph.vocabulary import BASE, PREFIXES, expanded, scheme_iri
 from csgraph.writing import atomic_write
 
@@ -702,6 +702,17 @@ def load_index(graph: Path, store: ox.Store) -> ActionIndex:
             save_index(index, saved, digest)
             return index
     return read_index(store)
+
+
+def index_lists(graph: Path, facts: Path) -> None:
+    """The list's index alone, from the actions' facts the build wrote: beside the similar actions' index,
+    in a process of its own, when the build saves no answers and a core would idle."""
+    digest = str(json.loads((graph.parent / STAMP_FILE).read_text(encoding="utf-8"))["sha256"])
+    save_lists(read_actions(open_graph(graph), read_facts(facts)), graph, digest)
+
+
+def save_lists(actions: ReadActions, graph: Path, digest: str) -> None:
+    save_index(index_of(actions, graph.parent / SEARCH_FILE, digest), graph.parent / INDEX_FILE, digest)
 
 
 def graph_digest(graph: Path) -> str | None:

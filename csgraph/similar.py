@@ -43,14 +43,11 @@ from scipy import sparse
 
 from csgraph import semantic
 from csgraph.action_index import (
-    INDEX_FILE,
-    SEARCH_FILE,
     ReadActions,
     Texts,
-    index_of,
     read_actions,
     read_facts,
-    save_index,
+    save_lists,
 )
 from csgraph.errors import UnknownValue
 from csgraph.formatting import tr
@@ -467,9 +464,12 @@ def passage(sentences: list[tuple[str, set[str]]], stems: set[str]) -> str:
 # -- made by build, saved beside the store -------------------------------------------------------------
 
 
-def index_graph(graph: Path, store: ox.Store | None = None, facts: Path | None = None) -> SimilarIndex:
+def index_graph(
+    graph: Path, store: ox.Store | None = None, facts: Path | None = None, lists: bool = True
+) -> SimilarIndex:
     """Read the store once and save both the list's index and the similar actions' index beside it; with
-    the actions' `facts` the build wrote, only names and départements are read from the store.
+    the actions' `facts` the build wrote, only names and départements are read from the store. `lists=False`
+    leaves the list's index to `action_index.index_lists`, made beside this one in a process of its own.
 
     With csgraph[semantic], the texts are embedded too, those met in an earlier build read back from the
     cache beside the store (csgraph.semantic), so a rebuild embeds only new or changed texts.
@@ -477,8 +477,9 @@ def index_graph(graph: Path, store: ox.Store | None = None, facts: Path | None =
     digest = str(json.loads((graph.parent / STAMP_FILE).read_text(encoding="utf-8"))["sha256"])
     actions = read_actions(store or open_graph(graph), None if facts is None else read_facts(facts))
     give_back()  # the store's query results: most of what reading left resident
-    save_index(index_of(actions, graph.parent / SEARCH_FILE, digest), graph.parent / INDEX_FILE, digest)
-    give_back()
+    if lists:
+        save_lists(actions, graph, digest)
+        give_back()
     vectors = semantic.embedded(actions.texts, graph.parent / semantic.CACHE_DIR)
     index = SimilarIndex.of_actions(actions, vectors)
     save_similar(index, graph.parent / SIMILAR_DIR, digest)

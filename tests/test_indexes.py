@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from csgraph.action_index import read_actions, read_facts
+from csgraph.action_index import INDEX_FILE, SEARCH_FILE, graph_digest, read_actions, read_facts, read_saved
 from csgraph.build import FACTS_PREFIX, build
 from csgraph.errors import InputError
-from csgraph.indexes import index_built
+from csgraph.indexes import index_built, tasks
 from csgraph.similar import load_similar
 from csgraph.store import open_graph
 
@@ -81,4 +81,19 @@ def test_the_command_leaves_no_facts_behind(tmp_path: Path) -> None:
         [sys.executable, "-m", "csgraph", "build", str(SAMPLE), "--out", str(tmp_path)], capture_output=True
     )
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "similar").is_dir() and not list(tmp_path.glob(f"{FACTS_PREFIX}*"))
+    assert not list(tmp_path.glob(f"{FACTS_PREFIX}*"))
+    graph = tmp_path / "graph.ttl"
+    digest = graph_digest(graph)
+    assert (
+        digest is not None and read_saved(tmp_path / INDEX_FILE, tmp_path / SEARCH_FILE, digest) is not None
+    )
+    similar = load_similar(graph)
+    assert similar is not None and len(similar.iris) == 25
+
+
+def test_each_actions_index_has_a_core_of_its_own_unless_answers_are_saved(tmp_path: Path) -> None:
+    graph, facts = tmp_path / "graph.ttl", tmp_path / "facts"
+    assert [kind for kind, _, _ in tasks(graph, False, 2, facts)] == ["similar", "lists"]
+    assert [kind for kind, _, _ in tasks(graph, True, 2, facts)] == ["answers", "lists+similar"]
+    assert [kind for kind, _, _ in tasks(graph, False, 1, facts)] == ["lists+similar"]
+    assert [kind for kind, _, _ in tasks(graph, False, 2, None)] == ["lists+similar"]  # the store read once
