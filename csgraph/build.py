@@ -65,16 +65,20 @@ def remove_dead_leftovers(out_dir: Path) -> None:
     Ctrl-C and SIGTERM clean up after themselves; these can weigh gigabytes and are removed by the
     next build, unless the build that owns them is still running.
     """
-    for scratch in out_dir.glob(f"{SCRATCH_PREFIX}*"):
-        owner = scratch.name.removeprefix(SCRATCH_PREFIX)
-        if owner.isdigit() and not process_running(int(owner)):
-            shutil.rmtree(scratch, ignore_errors=True)
+    for scratch in owned_by_dead_builds(out_dir, SCRATCH_PREFIX):
+        shutil.rmtree(scratch, ignore_errors=True)
+    for facts in owned_by_dead_builds(out_dir, FACTS_PREFIX):
+        facts.unlink(missing_ok=True)
     for name in (GRAPH_FILE, STAMP_FILE):
         remove_dead_temporaries(out_dir, name)
-    for facts in out_dir.glob(f"{FACTS_PREFIX}*"):
-        owner = facts.name.removeprefix(FACTS_PREFIX)
+
+
+def owned_by_dead_builds(out_dir: Path, prefix: str) -> Iterator[Path]:
+    """The files named `prefix` + the pid of a build that is no longer running."""
+    for path in out_dir.glob(f"{prefix}*"):
+        owner = path.name.removeprefix(prefix)
         if owner.isdigit() and not process_running(int(owner)):
-            facts.unlink(missing_ok=True)
+            yield path
 
 
 @contextlib.contextmanager
