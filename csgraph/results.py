@@ -93,12 +93,19 @@ def render(results: Results, output_format: str) -> str:
         lines += ["\t".join(term.turtle() if term else "" for term in row) for row in results.rows]
         return "\n".join(lines) + "\n"
     if output_format == "json":
-        bindings = [
-            {name: json_node(term) for name, term in zip(results.variables, row, strict=True) if term}
+        # One binding a line, each written by json's C encoder: `indent` runs its pure-Python encoder, which
+        # took half of the 1.2 s `csgraph query --format json` spent on 6,300 rows at 10k fiches.
+        head = json.dumps({"vars": list(results.variables)}, ensure_ascii=False)
+        bindings = ",\n".join(
+            json.dumps(
+                {name: json_node(term) for name, term in zip(results.variables, row, strict=True) if term},
+                ensure_ascii=False,
+            )
             for row in results.rows
-        ]
-        document = {"head": {"vars": list(results.variables)}, "results": {"bindings": bindings}}
-        return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+        )
+        if bindings:
+            bindings = f"\n{bindings}\n"
+        return f'{{"head": {head}, "results": {{"bindings": [{bindings}]}}}}\n'
     raise QueryError(f"unknown output format {output_format!r}; use {', '.join(FORMATS)}")
 
 

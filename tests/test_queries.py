@@ -814,6 +814,17 @@ def test_json_is_the_w3c_shape() -> None:
         render(RESULTS, "xml")
 
 
+def test_json_gives_one_binding_a_line() -> None:
+    """Each binding on its own line, a row of the answer as `grep` and `wc -l` see it."""
+    lines = render(RESULTS, "json").splitlines()
+    assert len(lines) == len(RESULTS.rows) + 2
+    assert [json.loads(line.rstrip(",")) for line in lines[1:-1]] == json.loads(render(RESULTS, "json"))[
+        "results"
+    ]["bindings"]
+    empty = Results(RESULTS.variables, [])
+    assert json.loads(render(empty, "json"))["results"]["bindings"] == []
+
+
 def test_table_cells_are_not_markup(hostile_graph: tuple[Path, list[Fiche]]) -> None:
     from rich.console import Console
 
