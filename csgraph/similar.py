@@ -11,11 +11,11 @@ together the text breaks the graph's ties and the graph lifts the paraphrase (be
 With `pip install csgraph[semantic]` a third part, the closeness in meaning of the texts' embeddings
 (csgraph.semantic), joins them with the weights of SEMANTIC.
 
-The index is made from the same reading of the store as the list's index (`action_index.read_actions`),
-and saved beside the store in `similar/`, stamped with the graph's sha256: BM25 matrices as bm25s writes
-them, one sparse matrix of facet values per facet (numpy .npy), the actions' IRIs, titles and
-départements in one JSON file, their texts in one UTF-8 file read by offset (a lookup reads the few it
-shows), and the embeddings when there are some.
+The index is made from the same reading of the actions as the list's index (`action_index.read_actions`:
+the facts the build's mapping gave, or else the store), and saved beside the store in `similar/`, stamped
+with the graph's sha256: BM25 matrices as bm25s writes them, one sparse matrix of facet values per facet
+(numpy .npy), the actions' IRIs, titles and départements in one JSON file, their texts in one UTF-8 file
+read by offset (a lookup reads the few it shows), and the embeddings when there are some.
 """
 
 from __future__ import annotations
