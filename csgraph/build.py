@@ -14,6 +14,7 @@ import shutil
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from csgraph.errors import CsgraphError, InputError
@@ -240,27 +241,32 @@ def facts_writer(path: Path, keep: bool) -> Iterator[Callable[[bytes], object] |
         yield stream.write
 
 
-def mapped(records: Iterable[Fiche | Notice | SpanEnd]) -> Iterator[FicheGraph | Notice | SpanEnd]:
-    """Each fiche mapped, the notices (and a span's end) as they come."""
+def mapped(
+    records: Iterable[Fiche | Notice | SpanEnd], with_facts: bool = False
+) -> Iterator[FicheGraph | Notice | SpanEnd]:
+    """Each fiche mapped (with its action's facts, when the build keeps them), the notices (and a span's
+    end) as they come."""
     for record in records:
-        yield mapper().fiche_graph(record) if isinstance(record, Fiche) else record
+        yield mapper().fiche_graph(record, with_facts) if isinstance(record, Fiche) else record
 
 
-def map_file(entry: InputFile) -> Iterator[FicheGraph | Notice | SpanEnd]:
+def map_file(entry: InputFile, with_facts: bool = False) -> Iterator[FicheGraph | Notice | SpanEnd]:
     """One file read and mapped, each fiche after the notices its reading raised: a worker's unit of work."""
-    return mapped(file_records(entry))
+    return mapped(file_records(entry), with_facts)
 
 
-def map_span(task: SpanTask) -> list[FicheGraph | Notice | SpanEnd]:
-    return list(mapped(file_records(task.entry, task.span, task.years)))
+def map_span(task: SpanTask, with_facts: bool = False) -> list[FicheGraph | Notice | SpanEnd]:
+    return list(mapped(file_records(task.entry, task.span, task.years), with_facts))
 
 
-def map_part(part: InputFile | SpanTask) -> Iterator[FicheGraph | Notice | SpanRecords[FicheGraph]]:
+def map_part(
+    part: InputFile | SpanTask, with_facts: bool = False
+) -> Iterator[FicheGraph | Notice | SpanRecords[FicheGraph]]:
     """A whole file, or one span of a big file as one result (a worker sends it back whole anyway)."""
     if isinstance(part, SpanTask):
-        yield SpanRecords(part, map_span(part))
+        yield SpanRecords(part, map_span(part, with_facts))
     else:
-        yield from map_file(part)
+        yield from map_file(part, with_facts)
 
 
 def loader_for(scratch: Path, keep_store: bool, size: int) -> AbstractContextManager[StoreLoader | None]:
@@ -281,7 +287,9 @@ def fill(
     assembler = Assembler([stream.write, loader.write] if loader else [stream.write], report, facts)
     for turtle, triples in ontology_paragraphs():
         assembler.write(turtle.encode("utf-8"), triples)
-    for record in joined(in_order(map_part, parts(entries, workers), workers), map_span):
+    with_facts = facts is not None
+    work, again = partial(map_part, with_facts=with_facts), partial(map_span, with_facts=with_facts)
+    for record in joined(in_order(work, parts(entries, workers), workers), again):
         if isinstance(record, Notice):
             report.notices.append(record)
             continue

@@ -143,7 +143,7 @@ class FicheGraph(NamedTuple):
     shared: tuple[Shared, ...]
     partners: frozenset[str]  # label keys
     keywords: frozenset[str]
-    facts: bytes  # the action's facts_line: the build writes them to a file as they come
+    facts: bytes  # the action's facts_line (b"" when not asked for): the build writes it to a file
 
 
 def shared(kind: str, triples: list[Triple], notice: Notice | None = None) -> Shared:
@@ -188,7 +188,8 @@ class Mapper:
     vocabulary: Vocabulary
     concepts: dict[tuple[str, str], tuple[Concept, str]] = field(default_factory=dict)
 
-    def fiche_graph(self, fiche: Fiche) -> FicheGraph:
+    def fiche_graph(self, fiche: Fiche, with_facts: bool = True) -> FicheGraph:
+        """The fiche's part of the graph, and its action's facts line when the build keeps them."""
         key = action_key(fiche)
         action = f"action:{key}"
         own: list[Triple] = [(action, "a", "csg:Action")]
@@ -244,7 +245,9 @@ class Mapper:
                     facts,
                     [fiche.texts[spec.name] for spec in TEXT_FIELDS if spec.name in fiche.texts],
                 )
-            ),
+            )
+            if with_facts
+            else b"",
         )
 
     def _structure(self, structure: str, fiche: Fiche) -> Iterator[Shared]:
