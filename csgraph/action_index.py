@@ -44,7 +44,7 @@ from csgraph.fields import TEXT_FIELDS
 from csgraph.mapping import AMOUNT, FUNDER_TYPE, ORGANISER, SOURCE_FILE, SOURCE_LINE, ActionFacts
 from csgraph.mapping import YEAR as YEAR_PROPERTY
 from csgraph.names import casefolded, name_key, plain
-from csgraph.store import STAMP_FILE, fresh_store, open_graph
+from csgraph.store import fresh_store, open_graph, stamped_sha256
 from csgraph.vocabulary import BASE, PREFIXES, expanded, scheme_iri
 from csgraph.writing import atomic_write
 
@@ -707,7 +707,7 @@ def load_index(graph: Path, store: ox.Store) -> ActionIndex:
 def index_lists(graph: Path, facts: Path) -> None:
     """The list's index alone, from the actions' facts the build wrote: beside the similar actions' index,
     in a process of its own, when the build saves no answers and a core would idle."""
-    digest = str(json.loads((graph.parent / STAMP_FILE).read_text(encoding="utf-8"))["sha256"])
+    digest = stamped_sha256(graph)
     save_lists(read_actions(open_graph(graph), read_facts(facts)), graph, digest)
 
 
@@ -720,7 +720,7 @@ def graph_digest(graph: Path) -> str | None:
     if fresh_store(graph) is None:
         return None
     with contextlib.suppress(OSError, ValueError, LookupError, TypeError):
-        return str(json.loads((graph.parent / STAMP_FILE).read_text(encoding="utf-8"))["sha256"])
+        return stamped_sha256(graph)
     return None
 
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from csgraph.results import Results, json_results, render
-from csgraph.store import STAMP_FILE, fresh_store, replace_directory
+from csgraph.store import fresh_store, replace_directory, stamped_sha256
 from csgraph.writing import write_text
 
 ANSWERS_DIR = "answers"
@@ -39,7 +39,7 @@ def graph_digest(graph: Path) -> str | None:
     """The sha256 of graph.ttl that its fresh store was built from, or None without a fresh store."""
     if fresh_store(graph) is None:
         return None
-    return str(json.loads((graph.parent / STAMP_FILE).read_text(encoding="utf-8"))["sha256"])
+    return stamped_sha256(graph)
 
 
 def save_answers(graph: Path, digest: str, answers: Iterable[tuple[str, Results]]) -> int:

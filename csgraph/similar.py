@@ -54,7 +54,7 @@ from csgraph.formatting import tr
 from csgraph.heap import give_back
 from csgraph.names import name_key, plain
 from csgraph.spreadsheet import neutral
-from csgraph.store import STAMP_FILE, fresh_store, open_graph
+from csgraph.store import fresh_store, open_graph, stamped_sha256
 from csgraph.vocabulary import BASE
 from csgraph.writing import atomic_write
 
@@ -474,7 +474,7 @@ def index_graph(
     With csgraph[semantic], the texts are embedded too, those met in an earlier build read back from the
     cache beside the store (csgraph.semantic), so a rebuild embeds only new or changed texts.
     """
-    digest = str(json.loads((graph.parent / STAMP_FILE).read_text(encoding="utf-8"))["sha256"])
+    digest = stamped_sha256(graph)
     actions = read_actions(store or open_graph(graph), None if facts is None else read_facts(facts))
     give_back()  # the store's query results: most of what reading left resident
     if lists:
@@ -528,7 +528,7 @@ def load_similar(graph: Path) -> SimilarIndex | None:
     """The saved index when it was made from this very graph, else None (`csgraph build` makes it)."""
     folder = graph.parent / SIMILAR_DIR
     with contextlib.suppress(OSError, ValueError, LookupError, TypeError):
-        digest = str(json.loads((graph.parent / STAMP_FILE).read_text(encoding="utf-8"))["sha256"])
+        digest = stamped_sha256(graph)
         header = json.loads((folder / "actions.json").read_bytes())
         if header["format"] != FORMAT or header["graph_sha256"] != digest:
             return None

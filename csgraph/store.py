@@ -217,6 +217,11 @@ def save_store(built: Path, graph_path: Path, stamp: dict[str, object]) -> None:
     write_text(graph_path.parent / STAMP_FILE, json.dumps(stamp, sort_keys=True) + "\n")
 
 
+def stamped_sha256(graph_path: Path) -> str:
+    """The sha256 of graph.ttl that the store's stamp names, which every index beside the store carries."""
+    return str(json.loads((graph_path.parent / STAMP_FILE).read_text(encoding="utf-8"))["sha256"])
+
+
 def fresh_store(graph_path: Path) -> Path | None:
     """The persistent store of this graph if its stamp still matches the Turtle file."""
     store_dir = graph_path.parent / STORE_DIR
