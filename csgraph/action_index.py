@@ -598,27 +598,33 @@ def read_actions(store: ox.Store, facts: Iterable[ActionFacts] | None = None) ->
     departement_of = {
         row["structure"].value: row["departement"].value for row in store.query(DEPARTEMENTS_QUERY)
     }
+    structures: dict[str, tuple[Value, list[Value]]] = {}  # IRI -> its value and its département's
+    read_apart = ("departement", "funder", "year")
+    concept_facets = [(spec.name, str(spec.property)) for spec in FACETS if spec.name not in read_apart]
     found = []
     for iri, values, texts in store_facts(store) if facts is None else facts:
         structure_iri = min(filter(None, values.get(ORGANISER, ())), default=None)
-        structure = universe.labels.value(structure_iri) if structure_iri else None
-        departement = departement_of.get(structure_iri) if structure_iri else None
+        if structure_iri is None:
+            structure, departement = None, []
+        elif structure_iri in structures:
+            structure, departement = structures[structure_iri]
+        else:
+            code = departement_of.get(structure_iri)
+            structure = universe.labels.value(structure_iri)
+            departement = [universe.value("departement", code)] if code else []
+            structures[structure_iri] = structure, departement
         # Lists, not sets: each IRI gives its own value, and hashing the dataclass costs a Python call.
         facet_values: dict[str, list[Value]] = {
-            "departement": [universe.value("departement", departement)] if departement else [],
+            "departement": departement,
             "funder": [
                 universe.value("funder", kind) if kind else UNNAMED_FUNDER
                 for kind in values.get(FUNDER_TYPE, ())
             ],
             "year": [universe.year(year) for year in values.get(YEAR_PROPERTY, ()) if year],
         }
-        for spec in FACETS:
-            if spec.name not in facet_values:
-                facet_values[spec.name] = [
-                    universe.value(spec.name, concept)
-                    for concept in values.get(str(spec.property), ())
-                    if concept
-                ]
+        for name, property_iri in concept_facets:
+            concepts = values.get(property_iri, ())
+            facet_values[name] = [universe.value(name, concept) for concept in concepts if concept]
         title = min(filter(None, values.get(TITLE, ())), default="(action sans titre)")
         amount = min(filter(None, values.get(AMOUNT, ())), default=None)
         line = min(filter(None, values.get(SOURCE_LINE, ())), default=None)
@@ -626,19 +632,25 @@ def read_actions(store: ox.Store, facts: Iterable[ActionFacts] | None = None) ->
             iri=iri,
             title=title,
             structure=structure,
-            values=tuple(tuple(sorted(facet_values[name], key=VALUE_ORDER)) for name in FACET_NAMES),
+            values=tuple(sorted_values(facet_values[name]) for name in FACET_NAMES),
             amount=Decimal(amount) if amount else None,
             source_file=min(filter(None, values.get(SOURCE_FILE, ())), default=None),
             source_line=int(line) if line else None,
         )
         # Kept as UTF-8, in one buffer at the end: a national export's texts as str weighed a gigabyte.
-        text = "\n".join([title, structure.label if structure else "", *(texts or [""])])
-        found.append(((plain(title), iri), action, text.encode("utf-8")))
+        label = structure.label.encode("utf-8") if structure else b""
+        text = b"\n".join([title.encode("utf-8"), label, texts])
+        found.append(((plain(title), iri), action, text))
     found.sort(key=lambda item: item[0])
     rows = [action for _, action, _ in found]
     encoded = [text for _, _, text in found]
     del found
     return ReadActions(rows, Texts.joined(encoded), universe.values())
+
+
+def sorted_values(values: list[Value]) -> tuple[Value, ...]:
+    """A row's values of one facet in Value's order; most rows hold none or one, which need no sorting."""
+    return tuple(values) if len(values) < 2 else tuple(sorted(values, key=VALUE_ORDER))
 
 
 def store_facts(store: ox.Store) -> Iterator[ActionFacts]:
@@ -653,14 +665,16 @@ def store_facts(store: ox.Store) -> Iterator[ActionFacts]:
     texts = free_texts(store)
     for row in store.query(ACTIONS_QUERY):
         iri = row["action"].value
-        yield ActionFacts(iri, values.pop(iri, {}), texts.pop(iri, []))  # popped: held once
+        joined = "\n".join(texts.pop(iri, [])).encode("utf-8")  # popped: held once
+        yield ActionFacts(iri, values.pop(iri, {}), joined)
 
 
 def read_facts(path: Path) -> Iterator[ActionFacts]:
-    """The facts a build wrote (csgraph.build), one action after the other."""
+    """The facts a build wrote (csgraph.build, csgraph.mapping.facts_record), one action after the other."""
     with path.open("rb") as stream:
-        for line in stream:
-            yield ActionFacts(*json.loads(line))
+        while header := stream.readline():
+            iri, values, size = json.loads(header)
+            yield ActionFacts(iri, values, stream.read(size))
 
 
 def free_texts(store: ox.Store) -> defaultdict[str, list[str]]:

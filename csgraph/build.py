@@ -233,7 +233,8 @@ def build(
 def facts_writer(path: Path, keep: bool) -> Iterator[Callable[[bytes], object] | None]:
     """Each kept action's facts written to `path` as the build goes, rather than held until the indexes:
     a national export's texts weigh 300 MB, which the indexes' forked workers would copy page by page.
-    As JSON lines made by the mapping (csgraph.mapping.facts_line): data that reading back never runs."""
+    As records made by the mapping (csgraph.mapping.facts_record): JSON and text, data that reading back
+    never runs."""
     if not keep:
         yield None
         return

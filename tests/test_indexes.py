@@ -14,6 +14,7 @@ from csgraph.action_index import INDEX_FILE, SEARCH_FILE, graph_digest, read_act
 from csgraph.build import FACTS_PREFIX, build
 from csgraph.errors import InputError
 from csgraph.indexes import index_built, tasks
+from csgraph.mapping import ActionFacts, facts_record
 from csgraph.similar import load_similar
 from csgraph.store import open_graph
 
@@ -50,6 +51,22 @@ def test_the_facts_give_the_actions_the_store_gives(inputs: Path, tmp_path: Path
     funders = {value.key for row in from_facts.rows for value in row.of("funder")}
     assert "non-nomme" in funders and len(funders) > 3  # money of no stated type, and of several
     assert any(row.structure is None for row in from_facts.rows)  # a fiche naming no structure
+
+
+def test_facts_records_keep_texts_byte_for_byte(tmp_path: Path) -> None:
+    """A text's newlines, quotes, brackets and characters beyond the BMP are data: the next record starts
+    where the length says, never where a newline falls."""
+    hostile = 'ligne 1\n\n"]}, {"x": 1}\r\nŒuvre 🎭\n'.encode()
+    written = [
+        ActionFacts("https://example.org/a", {"p": ["v", None]}, hostile),
+        ActionFacts("https://example.org/b", {}, b""),
+        ActionFacts("https://example.org/c", {"q": ["\n"]}, b"\n"),
+    ]
+    path = tmp_path / "facts"
+    path.write_bytes(b"".join(facts_record(facts) for facts in written))
+    assert [(iri, dict(values), texts) for iri, values, texts in read_facts(path)] == [
+        (iri, {name: list(found) for name, found in values.items()}, texts) for iri, values, texts in written
+    ]
 
 
 def test_the_indexes_remove_the_facts_they_read(tmp_path: Path) -> None:
