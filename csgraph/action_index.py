@@ -44,7 +44,7 @@ from csgraph.fields import TEXT_FIELDS
 from csgraph.mapping import AMOUNT, FUNDER_TYPE, ORGANISER, SOURCE_FILE, SOURCE_LINE, ActionFacts
 from csgraph.mapping import YEAR as YEAR_PROPERTY
 from csgraph.names import casefolded, name_key, plain
-from csgraph.store import fresh_store, open_graph, stamped_sha256
+from csgraph.store import fresh_store, stamped_sha256
 from csgraph.vocabulary import BASE, PREFIXES, expanded, scheme_iri
 from csgraph.writing import atomic_write
 
@@ -449,17 +449,23 @@ LABELS_QUERY = f"SELECT ?thing ?label WHERE {{ ?thing <{SKOS}prefLabel> ?label }
 SCHEMES_QUERY = f"SELECT ?concept ?scheme WHERE {{ ?concept <{SKOS}inScheme> ?scheme }}"
 
 
+@dataclass(frozen=True)
 class Labels:
     """prefLabels, French first; the end of the IRI stands in when a hand-made graph has none."""
 
-    def __init__(self, store: ox.Store) -> None:
-        self.french: dict[str, str] = {}
-        self.english: dict[str, str] = {}
+    french: dict[str, str]
+    english: dict[str, str]
+
+    @classmethod
+    def of(cls, store: ox.Store) -> Labels:
+        french: dict[str, str] = {}
+        english: dict[str, str] = {}
         for row in store.query(LABELS_QUERY):
             label = row["label"]
-            kept = self.english if label.language == "en" else self.french
+            kept = english if label.language == "en" else french
             if label.language in ("fr", "en") or row["thing"].value not in kept:
                 kept[row["thing"].value] = label.value
+        return cls(french, english)
 
     def value(self, iri: str) -> Value:
         local = iri.rstrip("/#").rsplit("/", 1)[-1]
@@ -467,21 +473,38 @@ class Labels:
         return Value(local, french, self.english.get(iri, french), iri)
 
 
+@dataclass(frozen=True)
+class StoreNames:
+    """What the actions' rows take from the store besides their facts: labels, the concept schemes' members
+    and the structures' départements. The build reads them once the store is loaded and hands them to the
+    index workers, which then never open the store (another worker compacts it meanwhile)."""
+
+    labels: Labels
+    members: dict[str, list[str]]  # scheme IRI -> its concepts' IRIs
+    departement_of: dict[str, str]  # structure IRI -> its département's IRI
+
+    @classmethod
+    def of(cls, store: ox.Store) -> StoreNames:
+        members: defaultdict[str, list[str]] = defaultdict(list)
+        for row in store.query(SCHEMES_QUERY):
+            members[row["scheme"].value].append(row["concept"].value)
+        departement_of = {
+            row["structure"].value: row["departement"].value for row in store.query(DEPARTEMENTS_QUERY)
+        }
+        return cls(Labels.of(store), dict(members), departement_of)
+
+
 class Universe:
     """Each facet's values by IRI: every member of its schemes and every French département, used or not,
     plus what the actions name outside them (a concept of no scheme in a hand-made graph)."""
 
-    def __init__(self, store: ox.Store, labels: Labels) -> None:
-        self.labels = labels
-        members: defaultdict[str, set[str]] = defaultdict(set)
-        for row in store.query(SCHEMES_QUERY):
-            members[row["scheme"].value].add(row["concept"].value)
+    def __init__(self, names: StoreNames) -> None:
+        labels = self.labels = names.labels
         self.by_iri: dict[str, dict[str, Value]] = {spec.name: {} for spec in FACETS}
         self.keys: dict[str, set[str]] = {spec.name: set() for spec in FACETS}
         for spec in FACETS:
-            for concept in sorted(
-                itertools.chain.from_iterable(members[scheme_iri(s)] for s in spec.schemes)
-            ):
+            in_schemes = (names.members.get(scheme_iri(scheme), []) for scheme in spec.schemes)
+            for concept in sorted(set(itertools.chain.from_iterable(in_schemes))):
                 self.value(spec.name, concept)
         self.by_iri["departement"] = {
             f"{DEPARTEMENT}{place.code}": Value(
@@ -526,7 +549,7 @@ def read_index(store: ox.Store, search_file: Path | None = None, digest: str = "
 
     The full-text index goes to `search_file` when given (stamped with `digest`), else stays in memory.
     """
-    return index_of(read_actions(store), search_file, digest)
+    return index_of(actions_of_store(store), search_file, digest)
 
 
 def index_of(actions: ReadActions, search_file: Path | None = None, digest: str = "") -> ActionIndex:
@@ -590,19 +613,21 @@ class ReadActions:
     universe: dict[str, list[Value]]
 
 
-def read_actions(store: ox.Store, facts: Iterable[ActionFacts] | None = None) -> ReadActions:
-    """The actions of the store, from the facts the build's mapping gave when there are some (a national
-    graph read back out of the store took 20 s), else from a few bulk queries joined here (nested
-    OPTIONALs take seconds). Names, départements and concept schemes are read from the store either way."""
-    universe = Universe(store, Labels(store))
-    departement_of = {
-        row["structure"].value: row["departement"].value for row in store.query(DEPARTEMENTS_QUERY)
-    }
+def actions_of_store(store: ox.Store) -> ReadActions:
+    """The actions of a graph that no build has just written the facts of."""
+    return read_actions(StoreNames.of(store), store_facts(store))
+
+
+def read_actions(names: StoreNames, facts: Iterable[ActionFacts]) -> ReadActions:
+    """The actions in list order, from their facts: those the build's mapping gave (a national graph read
+    back out of the store took 20 s), or those a few bulk queries of the store give (`store_facts`)."""
+    universe = Universe(names)
+    departement_of = names.departement_of
     structures: dict[str, tuple[Value, list[Value]]] = {}  # IRI -> its value and its département's
     read_apart = ("departement", "funder", "year")
     concept_facets = [(spec.name, str(spec.property)) for spec in FACETS if spec.name not in read_apart]
     found = []
-    for iri, values, texts in store_facts(store) if facts is None else facts:
+    for iri, values, texts in facts:
         structure_iri = min(filter(None, values.get(ORGANISER, ())), default=None)
         if structure_iri is None:
             structure, departement = None, []
@@ -718,15 +743,8 @@ def load_index(graph: Path, store: ox.Store) -> ActionIndex:
     return read_index(store)
 
 
-def index_lists(graph: Path, facts: Path) -> None:
-    """The list's index alone, from the actions' facts the build wrote: beside the similar actions' index,
-    in a process of its own, when the build saves no answers and a core would idle."""
-    digest = stamped_sha256(graph)
-    save_lists(read_actions(open_graph(graph), read_facts(facts)), graph, digest)
-
-
-def save_lists(actions: ReadActions, graph: Path, digest: str) -> None:
-    save_index(index_of(actions, graph.parent / SEARCH_FILE, digest), graph.parent / INDEX_FILE, digest)
+def save_lists(actions: ReadActions, folder: Path, digest: str) -> None:
+    save_index(index_of(actions, folder / SEARCH_FILE, digest), folder / INDEX_FILE, digest)
 
 
 def graph_digest(graph: Path) -> str | None:

@@ -16,10 +16,15 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import pyoxigraph as ox
+
+from csgraph.answers import SAVED_FROM_BYTES
 from csgraph.errors import CsgraphError, InputError
 from csgraph.fiches import NO_FICHE, SpanEnd, file_records
 from csgraph.grants import all_grants
+from csgraph.indexes import Loaded, index_loaded
 from csgraph.inputs import sorted_inputs
 from csgraph.mapping import FicheGraph, mapper, structure_local
 from csgraph.model import Fiche, Notice
@@ -27,10 +32,13 @@ from csgraph.organisations import organisations_turtle
 from csgraph.pool import in_order
 from csgraph.reading import InputFile
 from csgraph.splitting import SpanRecords, SpanTask, joined, parts
-from csgraph.store import GRAPH_FILE, STAMP_FILE, StampedStream, StoreLoader, save_store
+from csgraph.store import GRAPH_FILE, STAMP_FILE, StampedStream, StoreLoader, compact_store, save_store
 from csgraph.structure_pages import read_pages
 from csgraph.turtle import HEADER, ontology_paragraphs
 from csgraph.writing import atomic_write, process_running, remove_dead_temporaries
+
+if TYPE_CHECKING:
+    from csgraph.action_index import StoreNames
 
 SCRATCH_PREFIX = ".store-building-"  # + the pid of the build that owns it
 FACTS_PREFIX = ".actions-facts-"  # + the pid of the build that wrote them, for the indexes made after it
@@ -57,7 +65,6 @@ class BuildReport:
     structures_without_page: list[str] = field(default_factory=list)  # `name (département) file:line`
     grants: int = 0
     grants_unjoined: int = 0
-    facts: Path | None = None  # the actions' facts for the indexes (`csgraph.indexes`), which remove it
 
 
 def remove_dead_leftovers(out_dir: Path) -> None:
@@ -181,7 +188,8 @@ def build(
     out_dir: Path,
     *,
     keep_store: bool = True,
-    facts: bool = False,
+    indexes: bool = False,
+    answers_from: int = SAVED_FROM_BYTES,
     workers: int | None = None,
     on_start: Callable[[list[InputFile]], None] | None = None,
     on_fiche: Callable[[str], None] | None = None,
@@ -190,8 +198,9 @@ def build(
     """Read every fiche under `paths` and write `out_dir/graph.ttl` (and `out_dir/store/`).
 
     `workers` defaults to every core once the input is big enough for worker processes to pay.
-    Warnings go to `notices` when given, so a caller still has them when the build fails. With `facts`
-    (and the store), the actions' facts are left for `csgraph.indexes.index_built`, which removes them.
+    Warnings go to `notices` when given, so a caller still has them when the build fails. With `indexes`
+    (and the store), the site's indexes are made beside the store (csgraph.indexes), and the bundled
+    questions' answers too for a graph.ttl of `answers_from` bytes or more.
     """
     report = BuildReport(graph=out_dir / GRAPH_FILE, notices=[] if notices is None else notices)
     inputs = sorted_inputs(paths, report.notices)
@@ -208,25 +217,35 @@ def build(
         scratch = out_dir / f"{SCRATCH_PREFIX}{os.getpid()}"
         facts_path = out_dir / f"{FACTS_PREFIX}{os.getpid()}"
         try:
-            with (
-                atomic_write(report.graph) as stream,
-                loader_for(scratch, keep_store, size) as loader,
-                facts_writer(facts_path, keep_store and facts) as keep_facts,
-            ):
+            with atomic_write(report.graph) as stream:
                 turtle = StampedStream(stream)
-                assembler = fill(turtle, loader, keep_facts, entries, workers, report, on_fiche)
-                add_organisations(assembler, inputs.pages, inputs.grants)
-                if report.fiches == 0:
-                    raise no_fiche(report.notices, paths)
-                stamp = turtle.stamp(report.graph.name)
+                with (
+                    loader_for(scratch, keep_store, size) as loader,
+                    facts_writer(facts_path, keep_store and indexes) as keep_facts,
+                ):
+                    assembler = fill(turtle, loader, keep_facts, entries, workers, report, on_fiche)
+                    add_organisations(assembler, inputs.pages, inputs.grants)
+                    if report.fiches == 0:
+                        raise no_fiche(report.notices, paths)
+                    stamp = turtle.stamp(report.graph.name)
+                if keep_store and indexes:
+                    loaded = Loaded(report.graph, scratch, str(stamp["sha256"]), facts_path, names(scratch))
+                    index_loaded(loaded, turtle.size >= answers_from, workers)
+                elif keep_store:
+                    compact_store(scratch)
             if keep_store:
                 save_store(scratch, report.graph, stamp)
-                report.facts = facts_path if facts else None
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
-            if report.facts is None:
-                facts_path.unlink(missing_ok=True)
+            facts_path.unlink(missing_ok=True)
     return report
+
+
+def names(store: Path) -> StoreNames:
+    """The names the indexes take from the loaded store, read before a worker compacts it."""
+    from csgraph.action_index import StoreNames
+
+    return StoreNames.of(ox.Store.read_only(str(store)))
 
 
 @contextlib.contextmanager
@@ -234,7 +253,7 @@ def facts_writer(path: Path, keep: bool) -> Iterator[Callable[[bytes], object] |
     """Each kept action's facts written to `path` as the build goes, rather than held until the indexes:
     a national export's texts weigh 300 MB, which the indexes' forked workers would copy page by page.
     As records made by the mapping (csgraph.mapping.facts_record): JSON and text, data that reading back
-    never runs."""
+    never runs. Closed before the indexes read them."""
     if not keep:
         yield None
         return

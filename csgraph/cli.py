@@ -308,7 +308,7 @@ def build(
                 paths or [DEFAULT_INPUT],
                 out_dir,
                 keep_store=store,
-                facts=store,  # for the indexes made below
+                indexes=store,  # the lists', the similar actions', the answers'
                 workers=jobs,
                 on_start=progress.on_start,
                 on_fiche=progress.on_fiche,
@@ -333,10 +333,6 @@ def build(
             ),
             soft_wrap=True,
         )
-        if store:
-            from csgraph.indexes import index_built
-
-            index_built(result.graph, facts=result.facts)  # the lists', the similar actions', the answers'
         if result.structure_pages or result.grants:
             print_structure_matches(result)
         out.print(say(count(len(result.notices), "fr", "avertissement"), f"{len(result.notices)} warning(s)"))

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Literal
 
 import pyoxigraph as ox
 
-from csgraph.answers import graph_digest, save_answers, saved_answer, saved_json
+from csgraph.answers import save_answers, saved_answer, saved_json
 from csgraph.catalogue import StoredQuery, bundled_queries, parameter_values
 from csgraph.errors import QueryError, RemoteError
 from csgraph.results import Results, Term, json_results, literal
@@ -90,13 +90,10 @@ def saved_json_answer(query: StoredQuery, parameters: Mapping[str, str], graph: 
     return saved_json(graph, with_values(query, parameter_values(query, parameters)))
 
 
-def answer_bundled(graph: Path) -> int:
-    """Answer every bundled question that needs no parameter and save the answers beside the store
-    (csgraph.answers), so that `csgraph query` reads them; returns how many. Nothing without a store."""
-    digest = graph_digest(graph)
-    if digest is None:
-        return 0
-    store = open_graph(graph)
+def answer_bundled(store: ox.Store, graph: Path, digest: str) -> int:
+    """Answer every bundled question that needs no parameter from `store`, and save the answers beside
+    `graph` stamped with its `digest` (csgraph.answers), so that `csgraph query` reads them; returns how
+    many."""
     unbound = [query for query in bundled_queries() if not any(p.required for p in query.parameters)]
     answers = (
         (with_values(query, values), select_oxigraph(store, query, values))

@@ -1,67 +1,87 @@
 """What `csgraph build` makes beside the store once the graph is written, on every core at once.
 
-The lists' and similar actions' indexes (csgraph.action_index, csgraph.similar) and the bundled
-questions' answers (csgraph.answers) each read the graph on their own, so each has a worker process of its
-own rather than waiting for the other (`tasks` says which go together).
+The lists' and the similar actions' indexes (csgraph.action_index, csgraph.similar) are made in worker
+processes from the facts the mapping wrote and the few names read out of the loaded store, so they never
+open the store. Meanwhile a thread of the build compacts the store (RocksDB's own threads, which a forked
+process lacks, do that work) and, for a big graph, then answers the bundled questions from it
+(csgraph.answers). It all happens before graph.ttl and the store are put in place, so that they appear with
+their indexes, under the build's lock of the folder.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from csgraph.answers import SAVED_FROM_BYTES, discard_answers
+import pyoxigraph as ox
+
+from csgraph.answers import discard_answers
 from csgraph.heap import give_back
 from csgraph.pool import in_order
+from csgraph.store import compact_store
 
-Task = tuple[str, Path, Path | None]  # the kind of index, the graph, the build's facts
+if TYPE_CHECKING:
+    from csgraph.action_index import StoreNames
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A build's loaded store, not yet compacted nor put in place, and what its indexes are made from."""
+
+    graph: Path  # where graph.ttl goes: the indexes go beside it
+    store: Path  # the store being built
+    digest: str  # the sha256 of graph.ttl, which every index carries
+    facts: Path  # the actions' facts the mapping wrote (csgraph.mapping.facts_record)
+    names: StoreNames
+
+
+Task = tuple[str, Loaded]
 
 
 def make(task: Task) -> Iterator[None]:
-    """One kind of index for one graph: a worker's unit of work."""
-    kind, graph, facts = task
-    if kind == "answers":
-        from csgraph.engines import answer_bundled
+    """One actions' index, or both from one reading of the facts: a worker's unit of work."""
+    from csgraph.action_index import read_actions, read_facts, save_lists
 
-        answer_bundled(graph)
-    elif kind == "lists" and facts is not None:
-        from csgraph.action_index import index_lists
-
-        index_lists(graph, facts)
+    kind, loaded = task
+    actions = read_actions(loaded.names, read_facts(loaded.facts))
+    give_back()  # what decoding the facts left resident
+    folder = loaded.graph.parent
+    if kind == "lists":
+        save_lists(actions, folder, loaded.digest)
     else:
-        from csgraph.similar import index_graph
+        from csgraph.similar import index_actions
 
-        index_graph(graph, facts=facts, lists=kind == "lists+similar")
+        index_actions(actions, folder, loaded.digest, lists=kind == "lists+similar")
     yield from ()
 
 
-def tasks(graph: Path, answers: bool, cores: int, facts: Path | None) -> list[Task]:
-    """With answers, they and both actions' indexes from one reading (the answers first: quicker, their
-    worker stops and frees its memory while the other goes on). Without, each actions' index on a core of
-    its own when there are two and the build's facts to read twice (10k fiches: 3.0 → 2.3 s)."""
-    if answers:
-        return [("answers", graph, facts), ("lists+similar", graph, facts)]
-    if cores > 1 and facts is not None:
-        return [("similar", graph, facts), ("lists", graph, facts)]
-    return [("lists+similar", graph, facts)]
+def tasks(answers: bool, cores: int) -> list[str]:
+    """Each actions' index on a core of its own (10k fiches: 1.4 s and 2.0 s), except beside the answers,
+    which take a core: then both from one reading, which holds the facts once (100k fiches: 1 GB)."""
+    return ["lists", "similar"] if cores > 1 and not answers else ["lists+similar"]
 
 
-def index_built(
-    graph: Path, workers: int | None = None, answers_from: int = SAVED_FROM_BYTES, facts: Path | None = None
-) -> None:
-    """Every index beside the store of `graph`, each from this very graph (they are stamped with it);
-    the answers only for a graph.ttl of `answers_from` bytes or more. The actions' `facts` that the build
-    wrote (csgraph.build) stand in for reading the actions back out of the store, and are removed."""
-    answers = graph.stat().st_size >= answers_from
+def index_loaded(loaded: Loaded, answers: bool, workers: int) -> None:
+    """Every index beside the store of the build, each stamped with its graph's sha256; the answers only
+    when asked for (a big graph), and an earlier build's then removed."""
     if not answers:
-        discard_answers(graph)
-    cores = workers or os.cpu_count() or 1
+        discard_answers(loaded.graph)
     give_back()  # the build's freed pages, before the workers inherit them
-    try:
-        todo = tasks(graph, answers, cores, facts)
-        for _ in in_order(make, todo, min(cores, len(todo))):
+    todo = [(kind, loaded) for kind in tasks(answers, workers)]
+    with ThreadPoolExecutor(1) as beside:
+        compacted = beside.submit(compact_and_answer, loaded, answers)
+        for _ in in_order(make, todo, min(workers, len(todo)), apart=workers > 1):
             pass
-    finally:
-        if facts is not None:
-            facts.unlink(missing_ok=True)
+        compacted.result()
+
+
+def compact_and_answer(loaded: Loaded, answers: bool) -> None:
+    """Oxigraph compacts without the interpreter's lock, so the workers' results still come in meanwhile."""
+    compact_store(loaded.store)
+    if answers:
+        from csgraph.engines import answer_bundled
+
+        answer_bundled(ox.Store.read_only(str(loaded.store)), loaded.graph, loaded.digest)

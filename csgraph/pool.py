@@ -61,14 +61,16 @@ def serve(work: Callable[[Item], Iterable[Result]], connection: Connection) -> N
 
 
 def in_order(
-    work: Callable[[Item], Iterable[Result]], items: Sequence[Item], workers: int = 1
+    work: Callable[[Item], Iterable[Result]], items: Sequence[Item], workers: int = 1, apart: bool = False
 ) -> Iterator[Result]:
     """Everything `work(item)` yields, item after item; in `workers` processes when there is more than one.
 
     With one worker the results stream (memory holds one fiche, however big the file); in worker
-    processes each item's results travel back as one list. `work` must be a module-level function.
+    processes each item's results travel back as one list. `work` must be a module-level function. One
+    item is worked on here, unless `apart`: then in a process of its own, while a thread of the caller's
+    does something else.
     """
-    if workers <= 1 or len(items) < 2:
+    if not apart and (workers <= 1 or len(items) < 2):
         for item in items:
             yield from work(item)
         return

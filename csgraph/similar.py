@@ -43,13 +43,7 @@ from bm25s.stopwords import STOPWORDS_FRENCH
 from scipy import sparse
 
 from csgraph import semantic
-from csgraph.action_index import (
-    ReadActions,
-    Texts,
-    read_actions,
-    read_facts,
-    save_lists,
-)
+from csgraph.action_index import ReadActions, Texts, actions_of_store, save_lists
 from csgraph.errors import UnknownValue
 from csgraph.formatting import tr
 from csgraph.heap import give_back
@@ -465,26 +459,28 @@ def passage(sentences: list[tuple[str, set[str]]], stems: set[str]) -> str:
 # -- made by build, saved beside the store -------------------------------------------------------------
 
 
-def index_graph(
-    graph: Path, store: ox.Store | None = None, facts: Path | None = None, lists: bool = True
-) -> SimilarIndex:
-    """Read the store once and save both the list's index and the similar actions' index beside it; with
-    the actions' `facts` the build wrote, only names and départements are read from the store. `lists=False`
-    leaves the list's index to `action_index.index_lists`, made beside this one in a process of its own.
+def index_graph(graph: Path, store: ox.Store | None = None) -> SimilarIndex:
+    """Both the list's index and the similar actions' index of a built graph, read from its store and saved
+    beside it (the build makes them from its facts instead: `csgraph.indexes`)."""
+    actions = actions_of_store(store or open_graph(graph))
+    give_back()  # the store's query results: most of what reading left resident
+    return index_actions(actions, graph.parent, stamped_sha256(graph), lists=True)
+
+
+def index_actions(actions: ReadActions, folder: Path, digest: str, lists: bool) -> SimilarIndex:
+    """The similar actions' index saved in `folder`, and the list's index beside it with `lists` (else
+    `action_index.save_lists` makes it in a process of its own).
 
     With csgraph[semantic], the texts are embedded too, those met in an earlier build read back from the
     cache beside the store (csgraph.semantic), so a rebuild embeds only new or changed texts.
     """
-    digest = stamped_sha256(graph)
-    actions = read_actions(store or open_graph(graph), None if facts is None else read_facts(facts))
-    give_back()  # the store's query results: most of what reading left resident
     # The list's index in a thread beside this one: SQLite makes its full-text index in C and lets go of
     # the interpreter meanwhile, so a second core that would idle does it (100k actions: 12 s).
     with ThreadPoolExecutor(1) as beside:
-        listed = beside.submit(save_lists, actions, graph, digest) if lists else None
-        vectors = semantic.embedded(actions.texts, graph.parent / semantic.CACHE_DIR)
+        listed = beside.submit(save_lists, actions, folder, digest) if lists else None
+        vectors = semantic.embedded(actions.texts, folder / semantic.CACHE_DIR)
         index = SimilarIndex.of_actions(actions, vectors)
-        save_similar(index, graph.parent / SIMILAR_DIR, digest)
+        save_similar(index, folder / SIMILAR_DIR, digest)
         if listed is not None:
             listed.result()
     return index
@@ -525,7 +521,7 @@ def similar_index(graph: Path, store: ox.Store) -> SimilarIndex:
     if fresh_store(graph) is not None:
         with contextlib.suppress(OSError, ValueError, LookupError, TypeError):
             return index_graph(graph, store)
-    return SimilarIndex.of_actions(read_actions(store))
+    return SimilarIndex.of_actions(actions_of_store(store))
 
 
 def load_similar(graph: Path) -> SimilarIndex | None:

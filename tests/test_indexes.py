@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -10,10 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from csgraph.action_index import INDEX_FILE, SEARCH_FILE, graph_digest, read_actions, read_facts, read_saved
+from csgraph.action_index import (
+    INDEX_FILE,
+    SEARCH_FILE,
+    actions_of_store,
+    graph_digest,
+    read_facts,
+    read_saved,
+)
 from csgraph.build import FACTS_PREFIX, build
 from csgraph.errors import InputError
-from csgraph.indexes import index_built, tasks
+from csgraph.indexes import tasks
 from csgraph.mapping import ActionFacts, facts_record
 from csgraph.similar import load_similar
 from csgraph.store import open_graph
@@ -38,19 +44,23 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def test_the_facts_give_the_actions_the_store_gives(inputs: Path, tmp_path: Path) -> None:
-    report = build([inputs], tmp_path, facts=True)
-    assert report.facts is not None and report.facts.name == f"{FACTS_PREFIX}{os.getpid()}"
-    store = open_graph(report.graph)
-    from_store = read_actions(store)
-    from_facts = read_actions(store, read_facts(report.facts))
-    assert len(from_facts.rows) == report.actions > 300
-    assert from_facts.rows == from_store.rows
-    assert list(from_facts.texts) == list(from_store.texts)
-    assert from_facts.universe == from_store.universe
-    funders = {value.key for row in from_facts.rows for value in row.of("funder")}
+def test_the_build_indexes_its_facts_as_the_store_would(inputs: Path, tmp_path: Path) -> None:
+    """The indexes a build makes from the mapping's facts are those the store gives, row for row, made by
+    two workers while a thread compacts the store."""
+    report = build([inputs], tmp_path, indexes=True, workers=2)
+    digest = graph_digest(report.graph)
+    assert digest is not None
+    saved = read_saved(tmp_path / INDEX_FILE, tmp_path / SEARCH_FILE, digest)
+    similar = load_similar(report.graph)
+    assert saved is not None and similar is not None
+    from_store = actions_of_store(open_graph(report.graph))
+    assert len(saved.rows) == len(from_store.rows) == report.actions > 300
+    assert list(saved.rows) == from_store.rows
+    assert list(similar.texts) == list(from_store.texts)
+    assert {name: facet.values for name, facet in saved.facets.items()} == from_store.universe
+    funders = {value.key for row in saved.rows for value in row.of("funder")}
     assert "non-nomme" in funders and len(funders) > 3  # money of no stated type, and of several
-    assert any(row.structure is None for row in from_facts.rows)  # a fiche naming no structure
+    assert any(row.structure is None for row in saved.rows)  # a fiche naming no structure
 
 
 def test_facts_records_keep_texts_byte_for_byte(tmp_path: Path) -> None:
@@ -69,12 +79,11 @@ def test_facts_records_keep_texts_byte_for_byte(tmp_path: Path) -> None:
     ]
 
 
-def test_the_indexes_remove_the_facts_they_read(tmp_path: Path) -> None:
-    assert build([SAMPLE], tmp_path / "plain").facts is None  # unless asked for
-    report = build([SAMPLE], tmp_path, facts=True)
-    assert report.facts is not None and report.facts.exists()
-    index_built(report.graph, facts=report.facts)
-    assert not report.facts.exists()
+def test_the_indexes_are_made_in_the_build_and_the_facts_removed(tmp_path: Path) -> None:
+    build([SAMPLE], tmp_path / "plain")
+    assert load_similar(tmp_path / "plain" / "graph.ttl") is None  # unless asked for
+    report = build([SAMPLE], tmp_path, indexes=True)
+    assert not list(tmp_path.glob(f"{FACTS_PREFIX}*"))
     index = load_similar(report.graph)
     assert index is not None and len(index.iris) == report.actions == 25
 
@@ -84,7 +93,7 @@ def test_a_failed_build_and_a_dead_build_leave_no_facts(tmp_path: Path) -> None:
     empty.mkdir()
     out = tmp_path / "out"
     with pytest.raises(InputError):
-        build([empty], out, facts=True)
+        build([empty], out, indexes=True)
     assert not list(out.glob(f"{FACTS_PREFIX}*"))
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True)
     leftover = out / f"{FACTS_PREFIX}{int(dead.stdout)}"
@@ -108,9 +117,7 @@ def test_the_command_leaves_no_facts_behind(tmp_path: Path) -> None:
     assert similar is not None and len(similar.iris) == 25
 
 
-def test_each_actions_index_has_a_core_of_its_own_unless_answers_are_saved(tmp_path: Path) -> None:
-    graph, facts = tmp_path / "graph.ttl", tmp_path / "facts"
-    assert [kind for kind, _, _ in tasks(graph, False, 2, facts)] == ["similar", "lists"]
-    assert [kind for kind, _, _ in tasks(graph, True, 2, facts)] == ["answers", "lists+similar"]
-    assert [kind for kind, _, _ in tasks(graph, False, 1, facts)] == ["lists+similar"]
-    assert [kind for kind, _, _ in tasks(graph, False, 2, None)] == ["lists+similar"]  # the store read once
+def test_each_actions_index_has_a_core_of_its_own_unless_answers_are_saved() -> None:
+    assert tasks(answers=False, cores=2) == ["lists", "similar"]
+    assert tasks(answers=True, cores=2) == ["lists+similar"]
+    assert tasks(answers=False, cores=1) == ["lists+similar"]
