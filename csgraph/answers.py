@@ -50,10 +50,14 @@ def save_answers(graph: Path, digest: str, answers: Iterable[tuple[str, Results]
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir()
     saved = 0
-    for text, results in answers:
-        write_text(scratch / key(text), render(results, "json"))
-        saved += 1
-    write_text(scratch / STAMP, json.dumps({"format": FORMAT, "graph_sha256": digest}) + "\n")
+    try:
+        for text, results in answers:
+            write_text(scratch / key(text), render(results, "json"))
+            saved += 1
+        write_text(scratch / STAMP, json.dumps({"format": FORMAT, "graph_sha256": digest}) + "\n")
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
     replace_directory(scratch, folder)
     return saved
 

@@ -193,6 +193,7 @@ def build(
     workers: int | None = None,
     on_start: Callable[[list[InputFile]], None] | None = None,
     on_fiche: Callable[[str], None] | None = None,
+    on_indexes: Callable[[], None] | None = None,
     notices: list[Notice] | None = None,
 ) -> BuildReport:
     """Read every fiche under `paths` and write `out_dir/graph.ttl` (and `out_dir/store/`).
@@ -229,6 +230,8 @@ def build(
                         raise no_fiche(report.notices, paths)
                     stamp = turtle.stamp(report.graph.name)
                 if keep_store and indexes:
+                    if on_indexes:
+                        on_indexes()
                     loaded = Loaded(report.graph, scratch, str(stamp["sha256"]), facts_path, names(scratch))
                     index_loaded(loaded, turtle.size >= answers_from, workers)
                 elif keep_store:

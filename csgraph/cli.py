@@ -312,6 +312,7 @@ def build(
                 workers=jobs,
                 on_start=progress.on_start,
                 on_fiche=progress.on_fiche,
+                on_indexes=progress.on_indexes,
                 notices=notices,
             )
         except InputError:

@@ -20,7 +20,8 @@ evaluated again in every comparison, and reading a stored string costs far more 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+import threading
+from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -28,7 +29,7 @@ import pyoxigraph as ox
 
 from csgraph.answers import save_answers, saved_answer, saved_json
 from csgraph.catalogue import StoredQuery, bundled_queries, parameter_values
-from csgraph.errors import QueryError, RemoteError
+from csgraph.errors import CsgraphError, QueryError, RemoteError
 from csgraph.results import Results, Term, json_results, literal
 from csgraph.store import open_graph, require_graph
 
@@ -90,17 +91,21 @@ def saved_json_answer(query: StoredQuery, parameters: Mapping[str, str], graph: 
     return saved_json(graph, with_values(query, parameter_values(query, parameters)))
 
 
-def answer_bundled(store: ox.Store, graph: Path, digest: str) -> int:
+def answer_bundled(store: ox.Store, graph: Path, digest: str, stop: threading.Event | None = None) -> int:
     """Answer every bundled question that needs no parameter from `store`, and save the answers beside
     `graph` stamped with its `digest` (csgraph.answers), so that `csgraph query` reads them; returns how
-    many."""
-    unbound = [query for query in bundled_queries() if not any(p.required for p in query.parameters)]
-    answers = (
-        (with_values(query, values), select_oxigraph(store, query, values))
-        for query in unbound
-        for values in [parameter_values(query, {})]
-    )
-    return save_answers(graph, digest, answers)
+    many. Once `stop` is set, the next question raises instead, and no answer is saved."""
+
+    def answered() -> Iterator[tuple[str, Results]]:
+        for query in bundled_queries():
+            if any(parameter.required for parameter in query.parameters):
+                continue
+            if stop is not None and stop.is_set():
+                raise CsgraphError("the build stopped")
+            values = parameter_values(query, {})
+            yield with_values(query, values), select_oxigraph(store, query, values)
+
+    return save_answers(graph, digest, answered())
 
 
 def service_endpoints(text: str) -> list[str]:

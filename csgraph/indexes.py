@@ -10,6 +10,7 @@ their indexes, under the build's lock of the folder.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -71,17 +72,22 @@ def index_loaded(loaded: Loaded, answers: bool, workers: int) -> None:
         discard_answers(loaded.graph)
     give_back()  # the build's freed pages, before the workers inherit them
     todo = [(kind, loaded) for kind in tasks(answers, workers)]
+    stop = threading.Event()
     with ThreadPoolExecutor(1) as beside:
-        compacted = beside.submit(compact_and_answer, loaded, answers)
-        for _ in in_order(make, todo, min(workers, len(todo)), apart=workers > 1):
-            pass
+        compacted = beside.submit(compact_and_answer, loaded, answers, stop)
+        try:
+            for _ in in_order(make, todo, min(workers, len(todo)), apart=workers > 1):
+                pass
+        except BaseException:  # Ctrl-C, a worker's error: the thread stops at its next question
+            stop.set()
+            raise
         compacted.result()
 
 
-def compact_and_answer(loaded: Loaded, answers: bool) -> None:
+def compact_and_answer(loaded: Loaded, answers: bool, stop: threading.Event) -> None:
     """Oxigraph compacts without the interpreter's lock, so the workers' results still come in meanwhile."""
     compact_store(loaded.store)
     if answers:
         from csgraph.engines import answer_bundled
 
-        answer_bundled(ox.Store.read_only(str(loaded.store)), loaded.graph, loaded.digest)
+        answer_bundled(ox.Store.read_only(str(loaded.store)), loaded.graph, loaded.digest, stop)

@@ -16,8 +16,9 @@ class BuildProgress:
     """Callbacks for `build()`; draws nothing when stderr is not a terminal (CI, pipes)."""
 
     def __init__(self, console: Console, lang: str = "fr") -> None:
+        self.lang = lang
         self.bar = Progress(
-            TextColumn(tr(lang, "lecture", "reading")),
+            TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn(
@@ -45,7 +46,8 @@ class BuildProgress:
 
     def on_start(self, entries: list[InputFile]) -> None:
         self.started = time.monotonic()
-        self.task = self.bar.add_task("reading", total=len(entries), fiches=0, rate=0)
+        reading = tr(self.lang, "lecture", "reading")
+        self.task = self.bar.add_task(reading, total=len(entries), fiches=0, rate=0)
 
     def on_fiche(self, file: str) -> None:
         """A fiche of `file` was read."""
@@ -55,3 +57,8 @@ class BuildProgress:
         if self.task is not None and (new_file or self.fiches % 500 == 0):
             rate = round(self.fiches / max(time.monotonic() - self.started, 1e-6))
             self.bar.update(self.task, completed=len(self.files_seen), fiches=self.fiches, rate=rate)
+
+    def on_indexes(self) -> None:
+        """Every fiche is read; the site's indexes are being made (a national build: half a minute)."""
+        if self.task is not None:
+            self.bar.update(self.task, description=tr(self.lang, "index du site", "site indexes"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from csgraph.build import build
 from csgraph.catalogue import bundled_queries, find_query, parameter_values, read_query
 from csgraph.cli import app
 from csgraph.engines import answer_bundled, run_query, select_oxigraph, with_values
+from csgraph.errors import CsgraphError
 from csgraph.results import render
 from csgraph.similar import SIMILAR_DIR
 from csgraph.store import open_graph
@@ -117,6 +119,19 @@ def test_answers_of_another_graph_are_not_read(answered: Path, tmp_path: Path) -
     digest = graph_digest(graph)
     assert digest is not None and answer_bundled(open_graph(graph), graph, digest) > 0
     assert saved_answer(graph, with_values(query, {})) == run_query(query, graph=graph)
+
+
+def test_a_stopped_build_saves_no_answer(answered: Path, tmp_path: Path) -> None:
+    """Ctrl-C while a build answers: the next question stops it, and neither answers nor their scratch
+    folder are left (the earlier answers stay as they were)."""
+    graph = copy_build(answered, tmp_path)
+    before = sorted(path.name for path in (graph.parent / ANSWERS_DIR).iterdir())
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(CsgraphError, match="stopped"):
+        answer_bundled(open_graph(graph), graph, "0" * 64, stop)
+    assert sorted(path.name for path in (graph.parent / ANSWERS_DIR).iterdir()) == before
+    assert sorted(path.name for path in graph.parent.iterdir() if "answers" in path.name) == [ANSWERS_DIR]
 
 
 def first_fiches(count: int) -> str:
