@@ -24,6 +24,7 @@ import contextlib
 import csv
 import difflib
 import io
+import itertools
 import json
 import math
 import re
@@ -106,6 +107,14 @@ def tokens(text: str) -> list[str]:
     return [stem(word) for word in words(text)]
 
 
+class Numbering(dict[bytes, int]):
+    """Each key numbered in order of first sight: one lookup a word, made in C but for new words."""
+
+    def __missing__(self, key: bytes) -> int:
+        self[key] = number = len(self)
+        return number
+
+
 def stem_counts(texts: Sequence[str]) -> tuple[sparse.csr_matrix, list[str]]:
     """How often each stem occurs in each text (texts x stems, stems in order): what `tokens` gives, counted.
 
@@ -114,7 +123,7 @@ def stem_counts(texts: Sequence[str]) -> tuple[sparse.csr_matrix, list[str]]:
     A raw word is a run of ASCII letters, digits and non-ASCII bytes: every character that folding can turn
     into a letter or a digit is inside one, so the words of the folded raw words are those of the folded text.
     """
-    number: dict[bytes, int] = {BOUNDARY: 0}
+    number = Numbering({BOUNDARY: 0})
     pairs: list[tuple[int, int]] = []  # (raw word, stem) for each stem a raw word gives
     stem_number: dict[str, int] = {}
     blocks = []
@@ -122,15 +131,14 @@ def stem_counts(texts: Sequence[str]) -> tuple[sparse.csr_matrix, list[str]]:
         chunk = texts[start : start + TEXTS_AT_ONCE]
         raw = SEPARATOR.join(text.encode("utf-8").translate(RAW_WORD) for text in chunk).split()
         known = len(number)
-        new = [word for word in dict.fromkeys(raw) if word not in number]
-        number.update(zip(new, range(known, known + len(new)), strict=True))
+        occurrences = np.fromiter(map(number.__getitem__, raw), dtype=np.int64, count=len(raw))
+        new = list(itertools.islice(number, known, None))  # numbered in order of first occurrence
         found = [words(word.decode("utf-8")) for word in new]
         distinct = sorted({word for found_words in found for word in found_words})
         stem_of = dict(zip(distinct, STEMMER.stemWords(distinct), strict=True))
         for position, found_words in enumerate(found, start=known):
             for word in found_words:
                 pairs.append((position, stem_number.setdefault(stem_of[word], len(stem_number))))
-        occurrences = np.fromiter(map(number.__getitem__, raw), dtype=np.int64, count=len(raw))
         boundaries = occurrences == 0
         text_of = np.cumsum(boundaries)
         inside = ~boundaries
