@@ -224,7 +224,7 @@ class FicheParser:
                 self.current.text_lines.setdefault(self.field.name, []).append("")
             return
         self.last_line = text
-        line = classify(text)
+        line = classify_short(text) if len(text) <= SHORT_LINE else classify_line(text)  # classify, inlined
         if self.awaiting_title is not None:
             self._title_after_actions(number, text, line)
         elif line.kind == "text":  # most lines: tested first

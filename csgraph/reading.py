@@ -177,9 +177,8 @@ class LineReader:
                 block = block.removeprefix(codecs.BOM_UTF8)
             lines = clean_lines(block)
             if lines is not None:
-                for line in lines:
-                    number += 1
-                    yield number, line
+                yield from enumerate(lines, number + 1)  # numbered in C: most of a file's lines
+                number += len(lines)
                 self.ended_with_newline = True
                 continue
             for raw in io.BytesIO(block):
