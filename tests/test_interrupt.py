@@ -13,14 +13,16 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from csgraph import indexes as indexes_module
 from csgraph import store as store_module
-from csgraph.build import LOCK_FILE, build
+from csgraph.build import FACTS_PREFIX, LOCK_FILE, build
 from csgraph.cli import app
 from csgraph.store import STAMP_FILE, STORE_DIR, fresh_store, open_graph
 from csgraph.writing import atomic_write
@@ -226,6 +228,23 @@ def test_interrupt_while_swapping_the_store(previous: Previous, monkeypatch: pyt
     query = "SELECT (COUNT(?a) AS ?n) WHERE { ?a a <https://w3id.org/csgraph/ontology#Action> }"
     assert int(next(iter(open_graph(graph).query(query)))["n"].value) == 2
     assert [name for pattern in LEFTOVERS for name in previous.out.glob(pattern)] == []
+
+
+def test_interrupt_while_the_indexes_are_made(previous: Previous, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C once every fiche is read, while the site's indexes are made and the store compacted: they
+    come before graph.ttl and the store are put in place, so the previous outputs stand, and neither
+    the actions' facts nor a scratch store or index is left."""
+
+    def interrupt(task: object) -> Iterator[None]:
+        raise KeyboardInterrupt
+        yield
+
+    monkeypatch.setattr(indexes_module, "make", interrupt)
+    result = CliRunner().invoke(app, ["build", str(SAMPLE), "--out", str(previous.out)])
+    assert result.exit_code == 130
+    assert result.stderr.strip() == INTERRUPTED
+    assert_intact(previous)
+    assert not list(previous.out.glob(f"{FACTS_PREFIX}*"))
 
 
 def test_atomic_write_leaves_the_old_file_on_any_failure(tmp_path: Path) -> None:
