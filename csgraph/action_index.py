@@ -477,7 +477,7 @@ class Labels:
 class StoreNames:
     """What the actions' rows take from the store besides their facts: labels, the concept schemes' members
     and the structures' départements. The build reads them once the store is loaded and hands them to the
-    index workers, which then never open the store (another worker compacts it meanwhile)."""
+    index workers, which then never open the store (a thread of the build compacts it meanwhile)."""
 
     labels: Labels
     members: dict[str, list[str]]  # scheme IRI -> its concepts' IRIs

@@ -245,7 +245,7 @@ def build(
 
 
 def names(store: Path) -> StoreNames:
-    """The names the indexes take from the loaded store, read before a worker compacts it."""
+    """The names the indexes take from the loaded store, read before it is compacted."""
     from csgraph.action_index import StoreNames
 
     return StoreNames.of(ox.Store.read_only(str(store)))
