@@ -44,7 +44,7 @@ from csgraph.fields import TEXT_FIELDS
 from csgraph.mapping import AMOUNT, FUNDER_TYPE, ORGANISER, SOURCE_FILE, SOURCE_LINE, ActionFacts
 from csgraph.mapping import YEAR as YEAR_PROPERTY
 from csgraph.names import casefolded, name_key, plain
-from csgraph.store import fresh_store, stamped_sha256
+from csgraph.store import graph_digest
 from csgraph.vocabulary import BASE, PREFIXES, expanded, scheme_iri
 from csgraph.writing import atomic_write
 
@@ -745,15 +745,6 @@ def load_index(graph: Path, store: ox.Store) -> ActionIndex:
 
 def save_lists(actions: ReadActions, folder: Path, digest: str) -> None:
     save_index(index_of(actions, folder / SEARCH_FILE, digest), folder / INDEX_FILE, digest)
-
-
-def graph_digest(graph: Path) -> str | None:
-    """The sha256 the persistent store was stamped with, when that store is still this graph's."""
-    if fresh_store(graph) is None:
-        return None
-    with contextlib.suppress(OSError, ValueError, LookupError, TypeError):
-        return stamped_sha256(graph)
-    return None
 
 
 def value_json(value: Value) -> list[str | None]:

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from csgraph.results import Results, json_results, render
-from csgraph.store import fresh_store, replace_directory, stamped_sha256
+from csgraph.store import graph_digest, replace_directory
 from csgraph.writing import write_text
 
 ANSWERS_DIR = "answers"
@@ -33,13 +33,6 @@ SAVED_FROM_BYTES = 90_000_000
 def key(text: str) -> str:
     """The file name of an answer: the query as the engine receives it, parameters included."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest() + ".json"
-
-
-def graph_digest(graph: Path) -> str | None:
-    """The sha256 of graph.ttl that its fresh store was built from, or None without a fresh store."""
-    if fresh_store(graph) is None:
-        return None
-    return stamped_sha256(graph)
 
 
 def save_answers(graph: Path, digest: str, answers: Iterable[tuple[str, Results]]) -> int:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from csgraph.answers import ANSWERS_DIR, graph_digest, key, saved_answer
+from csgraph.answers import ANSWERS_DIR, key, saved_answer
 from csgraph.build import build
 from csgraph.catalogue import bundled_queries, find_query, parameter_values, read_query
 from csgraph.cli import app
@@ -19,7 +19,7 @@ from csgraph.engines import answer_bundled, run_query, select_oxigraph, with_val
 from csgraph.errors import CsgraphError
 from csgraph.results import render
 from csgraph.similar import SIMILAR_DIR
-from csgraph.store import open_graph
+from csgraph.store import graph_digest, open_graph
 
 from .conftest import SAMPLE
 

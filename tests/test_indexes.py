@@ -9,20 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from csgraph.action_index import (
-    INDEX_FILE,
-    SEARCH_FILE,
-    actions_of_store,
-    graph_digest,
-    read_facts,
-    read_saved,
-)
+from csgraph.action_index import INDEX_FILE, SEARCH_FILE, actions_of_store, read_facts, read_saved
 from csgraph.build import FACTS_PREFIX, build
 from csgraph.errors import InputError
 from csgraph.indexes import tasks
 from csgraph.mapping import ActionFacts, facts_record
 from csgraph.similar import load_similar
-from csgraph.store import open_graph
+from csgraph.store import graph_digest, open_graph
 
 from .conftest import FIXTURES, SAMPLE
 
