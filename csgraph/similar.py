@@ -50,7 +50,7 @@ from csgraph.formatting import tr
 from csgraph.heap import give_back
 from csgraph.names import name_key, plain
 from csgraph.spreadsheet import neutral
-from csgraph.store import fresh_store, open_graph, stamped_sha256
+from csgraph.store import fresh_store, graph_digest, open_graph, stamped_sha256
 from csgraph.vocabulary import BASE
 from csgraph.writing import atomic_write
 
@@ -535,10 +535,10 @@ def similar_index(graph: Path, store: ox.Store) -> SimilarIndex:
 def load_similar(graph: Path) -> SimilarIndex | None:
     """The saved index when it was made from this very graph, else None (`csgraph build` makes it)."""
     folder = graph.parent / SIMILAR_DIR
+    digest = graph_digest(graph)  # None once graph.ttl is no longer the store's: the index is not its either
     with contextlib.suppress(OSError, ValueError, LookupError, TypeError):
-        digest = stamped_sha256(graph)
         header = json.loads((folder / "actions.json").read_bytes())
-        if header["format"] != FORMAT or header["graph_sha256"] != digest:
+        if digest is None or header["format"] != FORMAT or header["graph_sha256"] != digest:
             return None
         facets = {}
         for name in GRAPH_WEIGHTS:

@@ -33,6 +33,8 @@ from csgraph.similar import (
     tokens,
 )
 
+from .conftest import FIXTURES
+
 ROOT = Path(__file__).parent.parent
 SET = ROOT / "benchmarks" / "similar" / "fiches.txt"
 HOSTILE = """Les actions des centres sociaux
@@ -142,6 +144,18 @@ def test_the_table_writes_scores_as_french_numbers(graph: Path) -> None:
 
 def saved_bytes(folder: Path) -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
+def test_an_index_of_another_graph_is_not_read(tmp_path: Path) -> None:
+    """graph.ttl rebuilt without a store beside the sample's store and indexes: the old index named the
+    sample's 25 actions and must not answer for the new graph, whose own actions are found."""
+    out = tmp_path / "out"
+    build([ROOT / "data"], out, indexes=True)
+    assert load_similar(out / "graph.ttl") is not None
+    build([FIXTURES / "listing_layout.txt"], out, keep_store=False)
+    assert load_similar(out / "graph.ttl") is None
+    found = similar(out / "graph.ttl", "Café des parents")
+    assert [one["title"] for one in found] == ["Jardin partagé des Tilleuls"]
 
 
 def test_index_is_deterministic(graph: Path) -> None:
