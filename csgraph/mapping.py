@@ -62,6 +62,12 @@ def facts_record(facts: ActionFacts) -> bytes:
     return json.dumps(header, ensure_ascii=False).encode("utf-8") + b"\n" + texts
 
 
+def joined_texts(fiche: Fiche) -> bytes:
+    """The fiche's free texts in the form's order, joined by newlines, in UTF-8: as ActionFacts holds them."""
+    texts = [fiche.texts[spec.name] for spec in TEXT_FIELDS if spec.name in fiche.texts]
+    return "\n".join(texts).encode("utf-8")
+
+
 def text(value: str, language: str | None = "fr") -> str:
     """A string literal; every control character escaped, so any text round-trips."""
     if TO_ESCAPE.search(value):
@@ -233,8 +239,6 @@ class Mapper:
                     own.append((action, spec.property, node))
                     facts.setdefault(CONCEPT_PROPERTIES[spec.name], set()).add(concept.iri)
         self._money(action, key, fiche, own, common, facts)
-        texts = "\n".join(fiche.texts[spec.name] for spec in TEXT_FIELDS if spec.name in fiche.texts)
-        facts_of_action = ActionFacts(f"{PREFIXES['action']}{key}", facts, texts.encode("utf-8"))
         return FicheGraph(
             key,
             fiche.source.file,
@@ -244,7 +248,9 @@ class Mapper:
             tuple(common),
             frozenset(map(label_key, fiche.partners)),
             frozenset(map(label_key, fiche.keywords)),
-            facts_record(facts_of_action) if with_facts else b"",
+            facts_record(ActionFacts(f"{PREFIXES['action']}{key}", facts, joined_texts(fiche)))
+            if with_facts
+            else b"",
         )
 
     def _structure(self, structure: str, fiche: Fiche) -> Iterator[Shared]:
