@@ -26,6 +26,7 @@ import os
 import re
 import sqlite3
 import threading
+from abc import abstractmethod
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from decimal import Decimal
 from functools import lru_cache
 from operator import attrgetter
 from pathlib import Path
-from typing import overload
+from typing import TypeVar, overload
 
 import numpy as np
 import pyoxigraph as ox
@@ -58,6 +59,7 @@ DEPARTEMENT = f"{BASE}departement/"
 WORD = re.compile(r"\w+")
 YEAR = re.compile(r"\d{4}")
 NEAR_MATCHES = 5
+Item = TypeVar("Item")
 FTS_PENDING = 64 << 20  # bytes of entries FTS5 holds in memory before writing them out
 
 
@@ -557,7 +559,23 @@ def index_of(actions: ReadActions, search_file: Path | None = None, digest: str 
     return ActionIndex.of_rows(actions.rows, actions.universe, search)
 
 
-class Texts(Sequence[str]):
+class Decoded(Sequence[Item]):
+    """Items kept encoded and decoded one by one as they are asked for (`item`), slices included."""
+
+    @abstractmethod
+    def item(self, number: int) -> Item: ...
+
+    @overload
+    def __getitem__(self, number: int) -> Item: ...
+    @overload
+    def __getitem__(self, number: slice) -> Sequence[Item]: ...
+    def __getitem__(self, number: int | slice) -> Item | Sequence[Item]:
+        if isinstance(number, slice):
+            return [self.item(one) for one in range(*number.indices(len(self)))]
+        return self.item(number)
+
+
+class Texts(Decoded[str]):
     """Texts as UTF-8 end to end in one buffer, each decoded by its offsets when asked for: half the memory
     of as many str (French text is two bytes a character there), and saved or mapped back as it is."""
 
@@ -568,13 +586,7 @@ class Texts(Sequence[str]):
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
-    @overload
-    def __getitem__(self, number: int) -> str: ...
-    @overload
-    def __getitem__(self, number: slice) -> Sequence[str]: ...
-    def __getitem__(self, number: int | slice) -> str | Sequence[str]:
-        if isinstance(number, slice):
-            return [self[one] for one in range(*number.indices(len(self)))]
+    def item(self, number: int) -> str:
         return bytes(self.data[self.offsets[number] : self.offsets[number + 1]]).decode("utf-8")
 
     @classmethod
@@ -810,7 +822,7 @@ def read_saved(path: Path, search_file: Path, digest: str) -> ActionIndex | None
     return ActionIndex(SavedRows(lines, universe, structures), facets, search, structures, structure_of)
 
 
-class SavedRows(Sequence[ActionRow]):
+class SavedRows(Decoded[ActionRow]):
     """Rows of a saved index, each decoded when first shown (most are never shown by a process)."""
 
     def __init__(self, lines: list[bytes], universe: dict[str, list[Value]], structures: list[Value]) -> None:
@@ -821,13 +833,7 @@ class SavedRows(Sequence[ActionRow]):
     def __len__(self) -> int:
         return len(self.lines)
 
-    @overload
-    def __getitem__(self, number: int) -> ActionRow: ...
-    @overload
-    def __getitem__(self, number: slice) -> Sequence[ActionRow]: ...
-    def __getitem__(self, number: int | slice) -> ActionRow | Sequence[ActionRow]:
-        if isinstance(number, slice):
-            return [self[one] for one in range(*number.indices(len(self)))]
+    def item(self, number: int) -> ActionRow:
         iri, title, structure, numbers, amount, source_file, source_line = json.loads(self.lines[number])
         return ActionRow(
             iri,
